@@ -1,0 +1,1 @@
+"""The ``visrec`` command line: one thin module per command group."""

@@ -1,0 +1,1 @@
+"""Shared helpers: parameter validation, errors, atomic writes, seeding, run directories, progress."""
