@@ -33,9 +33,7 @@ class ImageDataset:
         if self.images.dtype != np.uint8:
             raise ValueError(f"images must be uint8 in [0, 255]; got dtype {self.images.dtype}.")
         if self.labels.shape != (len(self.images),):
-            raise ValueError(
-                f"labels must have shape (N,) = ({len(self.images)},); got {self.labels.shape}."
-            )
+            raise ValueError(f"labels must have shape (N,) = ({len(self.images)},); got {self.labels.shape}.")
 
     def __len__(self) -> int:
         return len(self.images)

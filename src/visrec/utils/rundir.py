@@ -82,7 +82,9 @@ class RunDir:
         return load_model(self.path)
 
 
-def save_arrays(path: str | Path, tensors: dict[str, np.ndarray], metadata: dict[str, str] | None = None) -> None:
+def save_arrays(
+    path: str | Path, tensors: dict[str, np.ndarray], metadata: dict[str, str] | None = None
+) -> None:
     """Save NumPy arrays as safetensors, atomically."""
     from safetensors.numpy import save_file
 
@@ -100,7 +102,9 @@ def load_arrays(path: str | Path) -> dict[str, np.ndarray]:
     try:
         return load_file(str(path))
     except Exception as exc:  # safetensors raises its own SafetensorError
-        raise DataError(f"Could not read {path} as safetensors ({exc}). The file is corrupt; retrain.") from exc
+        raise DataError(
+            f"Could not read {path} as safetensors ({exc}). The file is corrupt; retrain."
+        ) from exc
 
 
 def load_model(run_dir: str | Path) -> tuple[dict[str, np.ndarray], dict]:

@@ -43,7 +43,9 @@ def check_int(name: str, value, low=None, high=None, owner: str | None = None, c
     return value
 
 
-def check_float(name: str, value, low=None, high=None, owner: str | None = None, closed: str = "both") -> float:
+def check_float(
+    name: str, value, low=None, high=None, owner: str | None = None, closed: str = "both"
+) -> float:
     """Return ``value`` as a finite float in range, or raise ``ValueError``."""
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if ok:
