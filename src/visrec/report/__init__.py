@@ -1,0 +1,25 @@
+"""Figures for runs and lectures (matplotlib, rendered by Agg, no pyplot state).
+
+Each function takes data and a path, writes one PNG atomically and returns the path.
+"""
+
+from visrec.report.confusion import confusion_counts, confusion_matrix
+from visrec.report.curves import accuracy_curves, loss_curve, smooth
+from visrec.report.cv import cv_accuracy_vs_k
+from visrec.report.grid import filters_grid, image_grid
+from visrec.report.neighbors import nearest_neighbors
+from visrec.report.templates import linear_templates, templates_from_weights
+
+__all__ = [
+    "accuracy_curves",
+    "confusion_counts",
+    "confusion_matrix",
+    "cv_accuracy_vs_k",
+    "filters_grid",
+    "image_grid",
+    "linear_templates",
+    "loss_curve",
+    "nearest_neighbors",
+    "smooth",
+    "templates_from_weights",
+]
