@@ -1,0 +1,11 @@
+"""The PyTorch side (Lectures 8-9): a model registry, the architecture zoo, weight loading, summaries.
+
+>>> from visrec.torch_nn import create_model
+>>> create_model("resnet20", num_classes=10).default_cfg["input_size"]
+(3, 32, 32)
+"""
+
+from visrec.torch_nn.models.base import ClassifierBase
+from visrec.torch_nn.registry import create_model, is_model, list_models, model_entry, register_model
+
+__all__ = ["ClassifierBase", "create_model", "is_model", "list_models", "model_entry", "register_model"]

@@ -1,0 +1,108 @@
+"""The one interface every registered torch classifier has (timm style).
+
+Every classifier splits into a *body* and a *head*::
+
+    logits = model.forward_head(model.forward_features(x))   # == model(x)
+
+so saliency maps, class visualization, feature inversion and fine-tuning work on any registered CNN.
+``reset_classifier(K)`` replaces the head for a new number of classes; ``default_cfg`` says what input the
+model expects.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = ["ClassifierBase"]
+
+
+class ClassifierBase(nn.Module):
+    """Base class of the registered classifiers.
+
+    Subclasses set, in ``__init__``:
+
+    - ``num_classes`` (int) and ``in_chans`` (int);
+    - ``input_size`` : tuple (C, H, W), the natural input size;
+    - ``fixed_input_size`` : bool, True when the head only works at ``input_size`` (e.g. an FC head on a
+      flattened map, or a CIFAR net whose stages are sized for 32x32);
+    - ``min_input_size`` : int, the smallest H = W the body can take (checked when the size is not fixed);
+    - ``num_features`` : int, the width of the pre-logits features fed to the classifier;
+
+    and implement ``forward_features``, ``forward_head`` and ``reset_classifier``.
+    """
+
+    num_classes: int = 0
+    in_chans: int = 3
+    input_size: tuple[int, int, int] = (3, 224, 224)
+    fixed_input_size: bool = False
+    min_input_size: int = 1
+    num_features: int = 0
+    family: str = ""
+    paper: str = ""
+
+    # -- the interface -------------------------------------------------------------------------------------
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """x : Tensor of shape (N, C, H, W) -> features before pooling / the classifier."""
+        raise NotImplementedError
+
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        """Features -> logits of shape (N, K); with ``pre_logits=True`` the (N, D) vector fed to the last
+        linear layer instead."""
+        raise NotImplementedError
+
+    def reset_classifier(self, num_classes: int) -> None:
+        """Replace the last layer by a freshly initialized one with ``num_classes`` outputs (0 = identity)."""
+        raise NotImplementedError
+
+    def get_classifier(self) -> nn.Module:
+        """The module that produces the logits."""
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x : Tensor of shape (N, C, H, W) -> logits of shape (N, K)."""
+        self.check_input(x)
+        return self.forward_head(self.forward_features(x))
+
+    # -- helpers -------------------------------------------------------------------------------------------
+    @property
+    def default_cfg(self) -> dict:
+        """What a caller needs to feed the model: input size, whether it is fixed, classes, family."""
+        return {
+            "architecture": getattr(self, "model_name", type(self).__name__),
+            "family": self.family,
+            "input_size": tuple(self.input_size),
+            "fixed_input_size": bool(self.fixed_input_size),
+            "min_input_size": int(self.min_input_size),
+            "num_classes": int(self.num_classes),
+            "num_features": int(self.num_features),
+            "paper": self.paper,
+        }
+
+    def check_input(self, x: torch.Tensor) -> None:
+        """Raise ``ValueError`` naming the expected size when ``x`` cannot go through this model."""
+        name = getattr(self, "model_name", type(self).__name__)
+        c, h, w = self.input_size
+        if not isinstance(x, torch.Tensor) or x.dim() != 4:
+            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(
+                f"{name} expects a batch of images of shape (N, {c}, H, W); got {got}. "
+                "Add a batch dimension with x.unsqueeze(0) for a single image."
+            )
+        if x.shape[1] != c:
+            raise ValueError(
+                f"{name} expects {c} input channels (shape (N, {c}, {h}, {w})); got {tuple(x.shape)}. "
+                f"Convert the images, or create the model with in_chans={x.shape[1]}."
+            )
+        hw = tuple(x.shape[2:])
+        if self.fixed_input_size and hw != (h, w):
+            raise ValueError(
+                f"{name} has a fixed input size: it expects (N, {c}, {h}, {w}) ({h}x{w} images); got "
+                f"{tuple(x.shape)}. Resize or crop the images to {h}x{w}, or create the model with "
+                f"img_size={hw[0]} where the architecture allows it."
+            )
+        if min(hw) < self.min_input_size:
+            raise ValueError(
+                f"{name} needs images of at least {self.min_input_size}x{self.min_input_size} (natural size "
+                f"{h}x{w}); got {tuple(x.shape)}. Upsample the images or pick a CIFAR-sized model."
+            )
