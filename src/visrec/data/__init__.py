@@ -1,9 +1,34 @@
 """Datasets in their real formats, a decode cache, seeded splits and folds, and preprocessing.
 
 Every loader returns an :class:`ImageDataset`: ``images`` uint8 of shape (N, H, W, C), ``labels`` int64 of
-shape (N,), and ``class_names``.
+shape (N,), and ``class_names``. ``load_dataset(spec)`` detects the format of a folder.
 """
 
+from visrec.data.cache import cache_dir, clear_cache
+from visrec.data.cifar import CIFAR10_CLASSES, load_cifar10_binary, load_cifar10_python
 from visrec.data.dataset import ImageDataset
+from visrec.data.digits import load_digits
+from visrec.data.image_folder import decode_image, load_image_folder
+from visrec.data.load import describe_formats, detect_format, load_dataset
+from visrec.data.mnist import load_mnist, read_idx
+from visrec.data.safe_pickle import SafeUnpickler, safe_load, safe_loads
 
-__all__ = ["ImageDataset"]
+__all__ = [
+    "CIFAR10_CLASSES",
+    "ImageDataset",
+    "SafeUnpickler",
+    "cache_dir",
+    "clear_cache",
+    "decode_image",
+    "describe_formats",
+    "detect_format",
+    "load_cifar10_binary",
+    "load_cifar10_python",
+    "load_dataset",
+    "load_digits",
+    "load_image_folder",
+    "load_mnist",
+    "read_idx",
+    "safe_load",
+    "safe_loads",
+]
