@@ -1,0 +1,229 @@
+"""The k nearest training rows of every query, in chunks that never hold the full (M, N) distance matrix.
+
+Order and ties: neighbours are sorted by distance, and equal distances by training index (the smaller index
+first). That is also the rule scikit-learn's brute-force search follows in practice (its heap keeps the
+earlier of two equal candidates), so the selected *set* of k neighbours, and hence the vote, matches it.
+
+The float32 fast path (L2 and L1): distances of a chunk are first computed in float32 (a float32 GEMM for
+L2, twice the speed of float64). Rounding can reorder near-ties, so the result is then made *exact*: with a
+rigorous bound ``|error| <= c (s_i + s_j)`` on the float32 rounding (``s`` = squared norms for L2, L1 norms
+for L1, ``c`` from the dot-product error bound ``gamma_D = D u / (1 - D u)``), every training row that could
+still be among the k nearest is kept as a candidate, its distance recomputed directly in float64, and the k
+smallest chosen from those. So float32 inputs give the neighbours of a float64 computation, at float32 speed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from visrec.classic.distances import (
+    METRICS,
+    _unit_rows,
+    as_float_pair,
+    chunk_rows,
+    l2_squared_block,
+    squared_norms,
+)
+from visrec.utils.validation import check_choice, check_int
+
+__all__ = ["iter_chunked_kneighbors", "k_smallest", "kneighbors"]
+
+_U32 = 2.0**-24
+
+
+def heap_select(row: np.ndarray, k: int) -> np.ndarray:
+    """The k neighbours chosen by a fixed-size max-heap scanning ``row`` (N,) in index order.
+
+    This is scikit-learn's brute-force rule (``sklearn.utils._heap.heap_push``, used by its ArgKmin when it
+    scans training rows in order): a candidate equal to the current k-th distance is rejected, and which of
+    several tied entries leaves the heap depends on the heap's layout. Only rows with ties straddling the
+    k-th place need it; elsewhere the k smallest are unambiguous. Returns int64 ndarray of shape (k,).
+    """
+    values = np.full(k, np.inf)
+    indices = np.full(k, -1, dtype=np.int64)
+    j, n = 0, len(row)
+    while j < n:
+        # Jump to the next entry the heap accepts (strictly below its current maximum, at the root).
+        hits = np.flatnonzero(row[j : j + 4096] < values[0])
+        if len(hits) == 0:
+            j += 4096
+            continue
+        j += int(hits[0])
+        _heap_push(values, indices, float(row[j]), j)
+        j += 1
+    return indices
+
+
+def _heap_push(values: np.ndarray, indices: np.ndarray, val: float, idx: int) -> None:
+    """scikit-learn's ``heap_push`` on a max-heap stored in ``values``/``indices`` (line for line)."""
+    size = len(values)
+    if val >= values[0]:
+        return
+    cur = 0
+    while True:
+        left = 2 * cur + 1
+        right = left + 1
+        if left >= size:
+            break
+        if right >= size:
+            if values[left] > val:
+                swap = left
+            else:
+                break
+        elif values[left] >= values[right]:
+            if val < values[left]:
+                swap = left
+            else:
+                break
+        elif val < values[right]:
+            swap = right
+        else:
+            break
+        values[cur] = values[swap]
+        indices[cur] = indices[swap]
+        cur = swap
+    values[cur] = val
+    indices[cur] = idx
+
+
+def _sort_by_value_then_index(d_sel: np.ndarray, ind: np.ndarray):
+    order = np.lexsort((ind, d_sel), axis=-1)
+    return np.take_along_axis(d_sel, order, 1), np.take_along_axis(ind, order, 1)
+
+
+def k_smallest(d: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k smallest entries of every row, sorted by (value, index).
+
+    d : ndarray of shape (m, N). Returns int64 ndarray of shape (m, k). Where ties straddle the k-th place,
+    the set is chosen by :func:`heap_select` (scikit-learn's rule), not arbitrarily as by ``argpartition``.
+    """
+    m, n = d.shape
+    if k >= n:
+        return np.argsort(d, axis=1, kind="stable")[:, :k]
+    part = np.argpartition(d, k - 1, axis=1)[:, :k]  # (m, k), unordered, ties arbitrary
+    kth = np.take_along_axis(d, part, axis=1).max(axis=1)  # (m,)
+    n_le = np.count_nonzero(d <= kth[:, None], axis=1)
+    for r in np.flatnonzero(n_le > k):  # rows with ties straddling the k-th place
+        part[r] = heap_select(d[r], k)
+    return _sort_by_value_then_index(np.take_along_axis(d, part, axis=1), part)[1]
+
+
+def _exact_pairs(X: np.ndarray, Xtr: np.ndarray, rows, cols, metric: str) -> np.ndarray:
+    """float64 distances (squared for L2) of the pairs (X[rows[p]], Xtr[cols[p]]), in bounded blocks."""
+    out = np.empty(len(rows), dtype=np.float64)
+    step = max(1, (64 * 2**20) // (8 * X.shape[1]))
+    for s in range(0, len(rows), step):
+        diff = X[rows[s : s + step]].astype(np.float64) - Xtr[cols[s : s + step]]  # (p, D)
+        if metric == "l2":
+            out[s : s + step] = np.einsum("ij,ij->i", diff, diff)
+        else:
+            out[s : s + step] = np.abs(diff).sum(axis=1)
+    return out
+
+
+def _refine_float32(Xc, Xtr, approx, scale_q, scale_t, k, metric):
+    """Exact float64 k nearest from float32 ``approx`` (m, N) with error bound c (scale_q[i] + scale_t[j])."""
+    D = Xc.shape[1]
+    gamma = D * _U32 / (1 - D * _U32)
+    c = 2 * gamma + 8 * _U32  # covers the dot/sum, the norms and the final additions
+    idx = k_smallest(approx, k)  # (m, k)
+    # Upper bound on the true k-th distance, then every j whose lower bound is below it is a candidate.
+    upper = (np.take_along_axis(approx, idx, 1) + c * scale_t[idx]).max(1) + c * scale_q  # (m,)
+    lower = approx - (c * scale_t)[None, :]  # (m, N)
+    rows, cols = np.nonzero(lower <= (upper + c * scale_q)[:, None])
+    exact = _exact_pairs(Xc, Xtr, rows, cols, metric)
+    order = np.lexsort((cols, exact, rows))
+    rows, cols, exact = rows[order], cols[order], exact[order]
+    starts = np.searchsorted(rows, np.arange(len(Xc)))
+    take = starts[:, None] + np.arange(k)[None, :]  # (m, k): every row has at least k candidates
+    dist, ind = exact[take], cols[take]
+    # Ties straddling the k-th place: apply scikit-learn's heap rule on the row's exact distances.
+    nxt = np.minimum(starts + k, len(exact) - 1)
+    tied = (nxt < np.append(starts[1:], len(exact))) & (exact[nxt] == dist[:, -1])
+    for r in np.flatnonzero(tied):
+        full = _exact_pairs(Xc, Xtr, np.full(len(Xtr), r), np.arange(len(Xtr)), metric)
+        sel = heap_select(full, k)
+        dist[r], ind[r] = _sort_by_value_then_index(full[sel][None], sel[None])
+    return dist, ind
+
+
+def iter_chunked_kneighbors(
+    X, Xtr, k: int, metric: str = "l2", chunk_size: int | None = None, xtr_stats: np.ndarray | None = None
+) -> Iterator[tuple[slice, np.ndarray, np.ndarray]]:
+    """Yield ``(rows, dist, ind)`` for consecutive chunks of queries: the k nearest training rows of each.
+
+    X : ndarray of shape (M, D) queries; Xtr : ndarray of shape (N, D) training rows; k <= N.
+    metric : "l2", "l1" or "cosine". chunk_size : query rows per chunk (None: from the 256 MB budget).
+    xtr_stats : optional precomputed per-training-row statistics (squared norms for L2, L1 norms for L1,
+    unit rows for cosine) as returned by :func:`training_stats`, so a fitted model computes them once.
+    Yields ``rows`` (a slice of X), ``dist`` (m, k) ascending and ``ind`` (m, k) int64 training indices.
+    Memory: one (m, N) block at a time.
+    """
+    check_choice("metric", metric, METRICS)
+    X, Xtr = as_float_pair(X, Xtr)
+    k = check_int("k", k, low=1, high=len(Xtr))
+    yield from _iter_kneighbors(X, Xtr, k, metric, chunk_size, xtr_stats)
+
+
+def _iter_kneighbors(X, Xtr, k, metric, chunk_size=None, xtr_stats=None):
+    """:func:`iter_chunked_kneighbors` on inputs already checked by :func:`as_float_pair`."""
+    stats = training_stats(Xtr, metric) if xtr_stats is None else xtr_stats
+    # Per chunk: the (m, N) block plus a boolean mask and a comparison of the same shape.
+    step = chunk_rows(len(Xtr), 2 * X.itemsize + 2, chunk_size)
+    fast32 = X.dtype == np.float32 and metric in ("l2", "l1")
+    for s in range(0, len(X), step):
+        Xc = X[s : s + step]
+        sl = slice(s, s + len(Xc))
+        if metric == "cosine":
+            d = np.clip(1 - _unit_rows(Xc) @ stats.T, 0, 2)
+            ind = k_smallest(d, k)
+            yield sl, np.take_along_axis(d, ind, 1), ind
+            continue
+        if metric == "l2":
+            d = l2_squared_block(Xc, Xtr, stats)
+            q = squared_norms(Xc)
+        else:
+            d = _l1_block(Xc, Xtr)
+            q = np.abs(Xc).sum(1, dtype=np.float64)
+        if fast32:
+            dist, ind = _refine_float32(Xc, Xtr, d, q.astype(np.float64), stats.astype(np.float64), k, metric)
+        else:
+            ind = k_smallest(d, k)
+            dist = np.take_along_axis(d, ind, 1)
+        if metric == "l2":
+            dist = np.sqrt(dist)
+        yield sl, dist.astype(X.dtype, copy=False), ind
+
+
+def _l1_block(Xc: np.ndarray, Xtr: np.ndarray) -> np.ndarray:
+    """L1 distances of a chunk in Xc's dtype by broadcasting in cache-sized sub-blocks. (m, N)."""
+    from visrec.classic.distances import l1_distances_no_loops
+
+    return l1_distances_no_loops(Xc, Xtr)
+
+
+def training_stats(Xtr: np.ndarray, metric: str) -> np.ndarray:
+    """What :func:`iter_chunked_kneighbors` needs of the training rows, computed once at ``fit``."""
+    if metric == "l2":
+        return squared_norms(Xtr)
+    if metric == "l1":
+        return np.abs(Xtr).sum(1, dtype=np.float64)
+    return _unit_rows(Xtr)
+
+
+def kneighbors(X, Xtr, k: int, metric: str = "l2", chunk_size: int | None = None, xtr_stats=None):
+    """All chunks of :func:`iter_chunked_kneighbors` stacked: ``(dist (M, k), ind (M, k))``."""
+    check_choice("metric", metric, METRICS)
+    X, Xtr = as_float_pair(X, Xtr)
+    k = check_int("k", k, low=1, high=len(Xtr))
+    return _kneighbors_checked(X, Xtr, k, metric, chunk_size, xtr_stats)
+
+
+def _kneighbors_checked(X, Xtr, k, metric, chunk_size=None, xtr_stats=None):
+    dist = np.empty((len(X), k), dtype=X.dtype)
+    ind = np.empty((len(X), k), dtype=np.int64)
+    for sl, d, i in _iter_kneighbors(X, Xtr, k, metric, chunk_size, xtr_stats):
+        dist[sl], ind[sl] = d, i
+    return dist, ind
