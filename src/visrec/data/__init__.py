@@ -11,12 +11,19 @@ from visrec.data.digits import load_digits
 from visrec.data.image_folder import decode_image, load_image_folder
 from visrec.data.load import describe_formats, detect_format, load_dataset
 from visrec.data.mnist import load_mnist, read_idx
+from visrec.data.preprocess import PCA, ChannelMean, MeanImage, Standardize, add_bias_column
 from visrec.data.safe_pickle import SafeUnpickler, safe_load, safe_loads
+from visrec.data.splits import kfold_indices, split_dataset, train_val_test_split
 
 __all__ = [
     "CIFAR10_CLASSES",
+    "PCA",
+    "ChannelMean",
     "ImageDataset",
+    "MeanImage",
     "SafeUnpickler",
+    "Standardize",
+    "add_bias_column",
     "cache_dir",
     "clear_cache",
     "decode_image",
@@ -27,8 +34,11 @@ __all__ = [
     "load_dataset",
     "load_digits",
     "load_image_folder",
+    "kfold_indices",
     "load_mnist",
     "read_idx",
     "safe_load",
     "safe_loads",
+    "split_dataset",
+    "train_val_test_split",
 ]
