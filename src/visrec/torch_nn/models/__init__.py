@@ -1,6 +1,17 @@
-"""The model zoo of Lecture 9: importing this package registers every family with the registry."""
+"""The model zoo of Lecture 9: importing this package registers every family with the registry.
 
-from visrec.torch_nn.models import lenet, resnet_cifar, tiny  # noqa: F401  (registration side effects)
+One file per family; ``fast_cifar`` (the airbench-style net) is owned by the training side.
+"""
+
+from visrec.torch_nn.models import (  # noqa: F401  (imported for their registration side effects)
+    alexnet,
+    fast_cifar,
+    lenet,
+    resnet,
+    resnet_cifar,
+    tiny,
+    vgg,
+)
 from visrec.torch_nn.models.base import ClassifierBase
 
 __all__ = ["ClassifierBase"]
