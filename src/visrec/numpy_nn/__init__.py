@@ -9,6 +9,8 @@
 The layer pairs are re-exported here, so ``from visrec.numpy_nn import affine_forward`` works.
 """
 
+from visrec.numpy_nn.graph import *  # noqa: F403
+from visrec.numpy_nn.graph import __all__ as _graph_names
 from visrec.numpy_nn.layers import *  # noqa: F403
 from visrec.numpy_nn.layers import __all__ as _layer_names
 from visrec.numpy_nn.shapes import (
@@ -22,6 +24,7 @@ from visrec.numpy_nn.shapes import (
 
 __all__ = [
     *_layer_names,
+    *_graph_names,
     "conv_output_size",
     "pool_output_size",
     "conv_output_shape",
