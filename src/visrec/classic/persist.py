@@ -40,6 +40,7 @@ class ClassicPredictor:
     scaler : fitted standardization of the feature rows (features_linear only)
     resize : (H', W') the images are resized to before feature extraction, or None
     hyperparameters : what the estimator was built with (stored in model.json)
+    dtype : float dtype of the pixel rows ("float32" for k-NN: the fast exact path and half the memory)
     """
 
     def __init__(
@@ -53,6 +54,7 @@ class ClassicPredictor:
         scaler=None,
         resize=None,
         hyperparameters=None,
+        dtype="float64",
     ):
         if model not in MODELS:
             raise ValueError(f"model must be one of {MODELS}; got {model!r}.")
@@ -65,6 +67,7 @@ class ClassicPredictor:
         self.scaler = scaler
         self.resize = None if resize is None else tuple(int(v) for v in resize)
         self.hyperparameters = dict(hyperparameters or {})
+        self.dtype = np.dtype(dtype).name
 
     @property
     def has_proba(self) -> bool:
@@ -86,7 +89,7 @@ class ClassicPredictor:
                 x = resize_images(x, self.resize)
             rows = np.asarray(self.features.transform(x), dtype=np.float64)
             return self.scaler.transform(rows) if self.scaler is not None else rows
-        rows = x.reshape(len(x), -1).astype(np.float64)  # (N, D)
+        rows = x.reshape(len(x), -1).astype(self.dtype)  # (N, D)
         return self.preprocessor.transform(rows) if self.preprocessor is not None else rows
 
     def predict(self, images) -> np.ndarray:
@@ -162,11 +165,9 @@ def _part_from_state(desc: dict | None, prefix: str, tensors: dict, namespace: d
 
 
 def _preprocess_namespace() -> dict:
-    from visrec.data import preprocess
+    from visrec.data.preprocess import TRANSFORMS
 
-    return {
-        n: getattr(preprocess, n) for n in dir(preprocess) if hasattr(getattr(preprocess, n), "from_state")
-    }
+    return dict(TRANSFORMS)
 
 
 def _feature_namespace() -> dict:
@@ -185,7 +186,7 @@ def save_predictor(
     tensors: dict[str, np.ndarray] = {}
     if predictor.model == "knn":
         tensors["X_fit"] = np.asarray(est.X_fit_)
-        tensors["y"] = np.asarray(est.y_).astype(np.int64)
+        tensors["y"] = np.asarray(est.classes_)[np.asarray(est.y_)].astype(np.int64)  # labels, not codes
     else:
         tensors["W"] = np.asarray(est.W_, dtype=np.float64)
     tensors["classes"] = np.asarray(est.classes_).astype(np.int64)
@@ -200,6 +201,7 @@ def save_predictor(
         "features": _part_state(predictor.features, "features.", tensors),
         "scaler": _part_state(predictor.scaler, "scaler.", tensors),
         "resize": None if predictor.resize is None else list(predictor.resize),
+        "dtype": predictor.dtype,
         **(extra_meta or {}),
     }
     run.save_model(tensors, meta)
@@ -249,4 +251,5 @@ def load_predictor(run_dir: str | Path) -> ClassicPredictor:
         scaler=_part_from_state(meta.get("scaler"), "scaler.", tensors, pre_ns),
         resize=meta.get("resize"),
         hyperparameters=meta.get("hyperparameters"),
+        dtype=meta.get("dtype", "float64"),
     )

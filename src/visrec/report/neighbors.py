@@ -16,7 +16,7 @@ def nearest_neighbors(
     query_labels=None,
     neighbor_labels=None,
     class_names=None,
-    title: str = "test images (left) and their nearest training images",
+    title: str = "query images (left) and their nearest training images",
 ) -> Path:
     """Draw each query image followed by its k nearest training images.
 
@@ -52,7 +52,7 @@ def nearest_neighbors(
     for i in range(m):
         img, kw = to_display(q[i])
         axes[i, 0].imshow(img, interpolation="nearest", **kw)
-        axes[i, 0].set_title("test" if ql is None else f"test: {name(ql[i])}", fontsize=7)
+        axes[i, 0].set_title("query" if ql is None else f"query: {name(ql[i])}", fontsize=7)
         for j in range(k):
             img, kw = to_display(nb[i, j])
             ax = axes[i, j + 1]

@@ -1,0 +1,384 @@
+"""The three classic methods as functions shared by the CLI commands and `visrec demo`.
+
+Each ``run_*`` takes :class:`~visrec.cli.classic_data.Splits`, fits preprocessing on the training split
+only, chooses hyperparameters on validation (k-NN: N-fold cross-validation on the training split, Lecture 2
+L688-797), evaluates the test split once at the end, draws its plots and returns a ``MethodResult``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from visrec.classic.persist import ClassicPredictor, resize_images
+from visrec.cli.classic_data import FEATURES, LOSSES, METRICS, REG_TYPES, MethodResult, Splits
+from visrec.utils.errors import TrainingDiverged
+from visrec.utils.progress import track
+from visrec.utils.validation import check_choice, check_int
+
+
+def _mean_image():
+    from visrec.data.preprocess import MeanImage
+
+    return MeanImage()
+
+
+def _evaluate(name, predictor, splits, plots_dir, t_fit, metrics, plots, prefix="") -> MethodResult:
+    """Accuracy on val (and test, once) plus the confusion matrices; fills ``metrics``."""
+    from visrec.report import confusion_matrix
+
+    names = predictor.class_names
+    val_pred = predictor.predict(splits.val.images)
+    val_acc = float(np.mean(val_pred == splits.val.labels))
+    test_acc = None
+    if plots_dir is not None:
+        plots.append(
+            confusion_matrix(
+                splits.val.labels,
+                val_pred,
+                plots_dir / f"{prefix}confusion_val.png",
+                names,
+                title=f"{name}: validation",
+            )
+        )
+    if splits.test is not None:
+        test_pred = predictor.predict(splits.test.images)
+        test_acc = float(np.mean(test_pred == splits.test.labels))
+        if plots_dir is not None:
+            plots.append(
+                confusion_matrix(
+                    splits.test.labels,
+                    test_pred,
+                    plots_dir / f"{prefix}confusion_test.png",
+                    names,
+                    title=f"{name}: test",
+                )
+            )
+    metrics.update(val_accuracy=val_acc, test_accuracy=test_acc)
+    return MethodResult(name, predictor, val_acc, test_acc, t_fit, metrics, [str(p) for p in plots])
+
+
+# ----------------------------------------------------------------------------- k-NN
+def vote(knn, ind: np.ndarray, k: int) -> np.ndarray:
+    """Labels predicted by the first ``k`` of the neighbours ``ind`` (M, k') of a fitted KNearestNeighbor.
+
+    Same rule as ``KNearestNeighbor.predict`` (majority, ties to the smallest label). Neighbours come sorted
+    by (distance, index), so the first k of k' >= k neighbours are exactly the k nearest.
+    """
+    codes = knn.y_[ind[:, :k]]  # (M, k)
+    counts = np.zeros((len(codes), len(knn.classes_)), dtype=np.int64)
+    np.add.at(counts, (np.arange(len(codes))[:, None], codes), 1)
+    return knn.classes_[np.argmax(counts, axis=1)]
+
+
+def cross_validate_knn(X, y, ks, metric, folds, seed) -> np.ndarray:
+    """Accuracy of k-NN for every k on every fold: ndarray of shape (len(ks), folds).
+
+    Per fold the mean image is fitted on that fold's training part only, and the neighbours are searched
+    once for the largest k; every k then votes among its first k of them.
+    """
+    from visrec.classic import KNearestNeighbor
+    from visrec.data.splits import kfold_indices
+
+    fold_idx = kfold_indices(y, folds, seed)
+    scores = np.zeros((len(ks), len(fold_idx)))
+    for f, (tr, va) in enumerate(track(fold_idx, "cross-validating k")):
+        if max(ks) > len(tr):
+            raise ValueError(
+                f"k = {max(ks)} exceeds the {len(tr)} training examples of a fold; use smaller --k."
+            )
+        pre = _mean_image().fit(X[tr])
+        knn = KNearestNeighbor(k=max(ks), metric=metric).fit(pre.transform(X[tr]), y[tr])
+        _, ind = knn.kneighbors(pre.transform(X[va]), max(ks))  # (M, max k)
+        for j, k in enumerate(ks):
+            scores[j, f] = np.mean(vote(knn, ind, k) == y[va])
+    return scores
+
+
+def run_knn(splits: Splits, ks, metric="l2", folds=5, seed=0, plots_dir=None, prefix="") -> MethodResult:
+    """Choose k (N-fold CV on train, or on val when ``folds == 0``), refit on train, evaluate."""
+    from visrec import report
+    from visrec.classic import KNearestNeighbor
+
+    ks = [check_int("k", k, low=1) for k in ks]
+    metric = check_choice("metric", metric, METRICS)
+    folds = check_int("folds", folds, low=0)
+    if folds == 1:
+        raise ValueError("--folds must be 0 (choose k on the validation split) or at least 2; got 1.")
+    if max(ks) > len(splits.train):
+        raise ValueError(f"k = {max(ks)} exceeds the {len(splits.train)} training examples; use smaller --k.")
+    t0 = time.perf_counter()
+    X = splits.train.flat(np.float32)  # (N, D); float32: k-NN's fast exact path
+    y = splits.train.labels
+    plots, metrics = [], {"k_candidates": ks, "metric": metric, "folds": folds}
+    if folds:
+        scores = cross_validate_knn(X, y, ks, metric, folds, seed)  # (P, F)
+        metrics["cv"] = {
+            "fold_scores": scores.tolist(),
+            "mean": scores.mean(1).tolist(),
+            "std": scores.std(1).tolist(),
+        }
+    t_sel = time.perf_counter() - t0
+    pre = _mean_image().fit(X)
+    Xp = pre.transform(X)
+    if not folds:  # choose on the validation split
+        Xv = pre.transform(splits.val.flat(np.float32))
+        scores = np.array(
+            [[KNearestNeighbor(k=k, metric=metric).fit(Xp, y).score(Xv, splits.val.labels)] for k in ks]
+        )
+        metrics["val_by_k"] = dict(zip(map(str, ks), scores[:, 0].tolist(), strict=True))
+    best_k = int(ks[int(np.argmax(scores.mean(1)))])  # first k among equals: the smallest listed
+    knn = KNearestNeighbor(k=best_k, metric=metric).fit(Xp, y)
+    t_fit = time.perf_counter() - t0
+    hp = {"k": best_k, "metric": metric}
+    predictor = ClassicPredictor(
+        "knn",
+        knn,
+        splits.train.class_names,
+        splits.train.image_shape,
+        preprocessor=pre,
+        hyperparameters=hp,
+        dtype="float32",
+    )
+    metrics.update(chosen=hp, timings_s={"select": t_sel, "fit": t_fit})
+    if plots_dir is not None:
+        plots.append(
+            report.cv_accuracy_vs_k(
+                ks,
+                scores,
+                plots_dir / f"{prefix}cv_accuracy_vs_k.png",
+                title=f"{folds}-fold CV of k ({metric})" if folds else f"validation accuracy vs k ({metric})",
+            )
+        )
+        n = min(8, len(splits.val))
+        _, ind = knn.kneighbors(pre.transform(splits.val.flat(np.float32)[:n]), min(7, len(y)))  # (n, k')
+        plots.append(
+            report.nearest_neighbors(
+                splits.val.images[:n],
+                splits.train.images[ind],
+                plots_dir / f"{prefix}nearest_neighbors.png",
+                splits.val.labels[:n],
+                y[ind],
+                splits.train.class_names,
+                title=f"validation images and their nearest training images ({metric})",
+            )
+        )
+    return _evaluate(
+        f"k-NN (k={best_k}, {metric})", predictor, splits, plots_dir, t_fit, metrics, plots, prefix
+    )
+
+
+# ----------------------------------------------------------------------------- linear classifiers
+def search_linear(
+    Xtr, ytr, Xval, yval, loss, lrs, regs, reg_type="l2", iters=1500, batch_size=200, lr_decay=1.0, seed=0
+):
+    """Fit one LinearClassifier per (lr, reg) and keep the best on validation.
+
+    Returns ``(best classifier, records)`` with one record {lr, reg, train_accuracy, val_accuracy} per pair;
+    a diverged pair gets NaN accuracies (and is skipped) instead of stopping the search.
+    """
+    from visrec.classic import LinearClassifier
+
+    best, best_acc, records = None, -1.0, []
+    grid = [(lr, reg) for lr in lrs for reg in regs]
+    for lr, reg in track(grid, f"training {loss} ({len(grid)} settings)"):
+        clf = LinearClassifier(
+            loss=loss,
+            learning_rate=lr,
+            reg=reg,
+            reg_type=reg_type,
+            num_iters=iters,
+            batch_size=batch_size,
+            lr_decay=lr_decay,
+            seed=seed,
+        )
+        try:
+            clf.fit(Xtr, ytr)
+            tr_acc, va_acc = float(clf.score(Xtr, ytr)), float(clf.score(Xval, yval))
+        except TrainingDiverged:
+            tr_acc = va_acc = float("nan")
+        records.append({"lr": lr, "reg": reg, "train_accuracy": tr_acc, "val_accuracy": va_acc})
+        if va_acc > best_acc:
+            best, best_acc = clf, va_acc
+    if best is None:
+        raise TrainingDiverged(
+            f"every --lr/--reg setting diverged (loss became NaN/inf): {grid}. Use smaller learning rates."
+        )
+    return best, records
+
+
+def _linear_hp(clf, loss, reg_type, iters, batch_size, lr_decay) -> dict:
+    return {
+        "loss": loss,
+        "lr": clf.learning_rate,
+        "reg": clf.reg,
+        "reg_type": reg_type,
+        "iters": iters,
+        "batch_size": batch_size,
+        "lr_decay": lr_decay,
+    }
+
+
+def run_linear(
+    splits: Splits,
+    loss="svm",
+    lrs=(1e-7,),
+    regs=(2.5e4,),
+    reg_type="l2",
+    iters=1500,
+    batch_size=200,
+    lr_decay=1.0,
+    seed=0,
+    plots_dir=None,
+    prefix="",
+) -> MethodResult:
+    """Linear SVM or Softmax on mean-subtracted pixels; (lr, reg) chosen on validation."""
+    from visrec import report
+
+    loss = check_choice("loss", loss, LOSSES)
+    reg_type = check_choice("reg_type", reg_type, REG_TYPES)
+    t0 = time.perf_counter()
+    pre = _mean_image().fit(splits.train.flat())
+    Xtr, Xval = pre.transform(splits.train.flat()), pre.transform(splits.val.flat())
+    clf, records = search_linear(
+        Xtr,
+        splits.train.labels,
+        Xval,
+        splits.val.labels,
+        loss,
+        lrs,
+        regs,
+        reg_type,
+        iters,
+        batch_size,
+        lr_decay,
+        seed,
+    )
+    t_fit = time.perf_counter() - t0
+    hp = _linear_hp(clf, loss, reg_type, iters, batch_size, lr_decay)
+    predictor = ClassicPredictor(
+        "linear",
+        clf,
+        splits.train.class_names,
+        splits.train.image_shape,
+        preprocessor=pre,
+        hyperparameters=hp,
+    )
+    metrics = {
+        "chosen": hp,
+        "search": records,
+        "final_loss": float(clf.loss_history_[-1]),
+        "timings_s": {"fit": t_fit},
+    }
+    plots = []
+    if plots_dir is not None:
+        name = "Softmax" if loss == "softmax" else "SVM"
+        plots.append(
+            report.linear_templates(
+                clf.templates(splits.train.image_shape),
+                plots_dir / f"{prefix}templates.png",
+                splits.train.class_names,
+                title=f"linear {name} templates",
+            )
+        )
+        plots.append(
+            report.loss_curve(
+                clf.loss_history_, plots_dir / f"{prefix}loss.png", title=f"linear {name} training loss"
+            )
+        )
+    return _evaluate(f"linear {loss}", predictor, splits, plots_dir, t_fit, metrics, plots, prefix)
+
+
+def auto_resize(image_shape, features, resize):
+    """The (H', W') images are resized to before feature extraction, or None.
+
+    ``resize`` None means automatic: images smaller than 16 px (the 8x8 digits) are upsampled to 32x32,
+    because HOG with 8x8-pixel cells (Lecture 3, L2890) is degenerate on 8x8 images; 0 means never.
+    """
+    if resize is None:
+        return (32, 32) if min(image_shape[:2]) < 16 and set(features) & {"hog", "bow"} else None
+    resize = check_int("resize", resize, low=0)
+    return None if resize == 0 else (resize, resize)
+
+
+def run_features(
+    splits: Splits,
+    features=("hog", "color"),
+    resize=None,
+    loss="svm",
+    lrs=(1e-3,),
+    regs=(1e-4,),
+    reg_type="l2",
+    iters=1500,
+    batch_size=200,
+    lr_decay=1.0,
+    seed=0,
+    plots_dir=None,
+    prefix="",
+) -> MethodResult:
+    """Image features (Lecture 3, L2836-2925) -> standardization -> linear classifier chosen on val."""
+    from visrec import report
+    from visrec.classic.features import FeatureExtractor
+    from visrec.data.preprocess import Standardize
+
+    features = tuple(check_choice("features", f, FEATURES) for f in features)
+    size = auto_resize(splits.train.image_shape, features, resize)
+    t0 = time.perf_counter()
+
+    def prep(images):
+        return images if size is None else resize_images(images, size)
+
+    fx = FeatureExtractor(features=features)
+    Ftr = np.asarray(fx.fit_transform(prep(splits.train.images)), dtype=np.float64)  # (N, D)
+    scaler = Standardize().fit(Ftr)
+    Fval = scaler.transform(np.asarray(fx.transform(prep(splits.val.images)), dtype=np.float64))
+    clf, records = search_linear(
+        scaler.transform(Ftr),
+        splits.train.labels,
+        Fval,
+        splits.val.labels,
+        loss,
+        lrs,
+        regs,
+        reg_type,
+        iters,
+        batch_size,
+        lr_decay,
+        seed,
+    )
+    t_fit = time.perf_counter() - t0
+    hp = {
+        "features": list(features),
+        "resize": None if size is None else list(size),
+        **_linear_hp(clf, loss, reg_type, iters, batch_size, lr_decay),
+    }
+    predictor = ClassicPredictor(
+        "features_linear",
+        clf,
+        splits.train.class_names,
+        splits.train.image_shape,
+        features=fx,
+        scaler=scaler,
+        resize=size,
+        hyperparameters=hp,
+    )
+    metrics = {
+        "chosen": hp,
+        "search": records,
+        "feature_dim": int(Ftr.shape[1]),
+        "final_loss": float(clf.loss_history_[-1]),
+        "timings_s": {"fit": t_fit},
+    }
+    plots = []
+    if plots_dir is not None:
+        plots.append(
+            report.loss_curve(
+                clf.loss_history_,
+                plots_dir / f"{prefix}loss.png",
+                title=f"{loss} on {'+'.join(features)} features: training loss",
+            )
+        )
+    return _evaluate(
+        f"{'+'.join(features)} + {loss}", predictor, splits, plots_dir, t_fit, metrics, plots, prefix
+    )
