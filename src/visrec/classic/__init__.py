@@ -16,10 +16,28 @@ from visrec.classic.distances import (
     pairwise_distances,
 )
 from visrec.classic.knn import KNearestNeighbor
+from visrec.classic.linear import LinearClassifier, LinearSVM, Softmax
+from visrec.classic.linear_loss import (
+    linear_scores,
+    softmax_loss_naive,
+    softmax_loss_vectorized,
+    svm_loss_naive,
+    svm_loss_vectorized,
+)
 from visrec.classic.neighbors import iter_chunked_kneighbors, kneighbors
+from visrec.classic.random_search import RandomSearchClassifier, random_search
 
 __all__ = [
     "KNearestNeighbor",
+    "LinearClassifier",
+    "LinearSVM",
+    "RandomSearchClassifier",
+    "Softmax",
+    "linear_scores",
+    "softmax_loss_naive",
+    "softmax_loss_vectorized",
+    "svm_loss_naive",
+    "svm_loss_vectorized",
     "cosine_distances",
     "iter_chunked_kneighbors",
     "kneighbors",
@@ -30,4 +48,5 @@ __all__ = [
     "l2_distances_one_loop",
     "l2_distances_two_loops",
     "pairwise_distances",
+    "random_search",
 ]
