@@ -94,7 +94,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         check_int("seed", self.seed, low=0, owner=owner)
 
     def fit(self, X, y):
-        """Train by minibatch SGD. X : array-like of shape (N, D); y : array-like of shape (N,). Returns self."""
+        """Train by minibatch SGD. X : array-like of shape (N, D); y : array-like (N,). Returns self."""
         self._validate_params()
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)

@@ -25,7 +25,7 @@ __all__ = ["RandomSearchClassifier", "random_search"]
 def random_search(X, y, num_tries: int = 1000, scale: float = 1e-4, loss: str = "svm", seed: int = 0, K=None):
     """Try ``num_tries`` random weight matrices and keep the one with the lowest loss on (X, y).
 
-    X : ndarray of shape (N, D); y : int ndarray of shape (N,) in [0, K); K : number of classes (None: y.max()+1).
+    X : ndarray of shape (N, D); y : int ndarray of shape (N,) in [0, K); K : classes (None: y.max() + 1).
     Returns ``(best_W (D, K), best_loss, history)`` with ``history`` (num_tries,) the loss of every try.
     """
     num_tries = check_int("num_tries", num_tries, low=1)
