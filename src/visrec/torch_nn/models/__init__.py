@@ -5,10 +5,13 @@ One file per family; ``fast_cifar`` (the airbench-style net) is owned by the tra
 
 from visrec.torch_nn.models import (  # noqa: F401  (imported for their registration side effects)
     alexnet,
+    densenet,
     fast_cifar,
+    googlenet,
     lenet,
     resnet,
     resnet_cifar,
+    squeezenet,
     tiny,
     vgg,
 )
