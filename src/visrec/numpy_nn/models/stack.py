@@ -85,8 +85,11 @@ def backward(spec, dout, caches):
             dout, grads[f"W{i}"], grads[f"b{i}"] = fn(dout, c)
         elif kind in ("batchnorm", "spatial_batchnorm", "layernorm"):
             i = layer[1]
-            fn = {"batchnorm": batchnorm_backward, "spatial_batchnorm": spatial_batchnorm_backward,
-                  "layernorm": layernorm_backward}[kind]  # fmt: skip
+            fn = {
+                "batchnorm": batchnorm_backward,
+                "spatial_batchnorm": spatial_batchnorm_backward,
+                "layernorm": layernorm_backward,
+            }[kind]
             dout, grads[f"gamma{i}"], grads[f"beta{i}"] = fn(dout, c)
         elif kind == "act":
             dout = ACTIVATIONS[layer[1]][1](dout, c)
