@@ -170,6 +170,6 @@ def test_lbfgs_reaches_the_softmax_regression_minimum():
     # sklearn minimizes sum_i L_i + 1/(2C) ||W||^2, i.e. N * (our mean loss) when 1/C = N * reg
     ref = LogisticRegression(C=1.0 / (len(X) * reg), tol=1e-10, max_iter=1000).fit(X, y)
     W, b = model.params["W1"], model.params["b1"]
-    # softmax is invariant to a common shift of the bias; sklearn's weights sum to zero over classes as ours do
+    # softmax is invariant to a common bias shift; both solutions have weights summing to zero over classes
     np.testing.assert_allclose(W, ref.coef_.T, atol=1e-5)
     np.testing.assert_allclose(b - b.mean(), ref.intercept_ - ref.intercept_.mean(), atol=1e-5)
