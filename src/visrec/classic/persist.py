@@ -105,6 +105,8 @@ class ClassicPredictor:
             except (AttributeError, NotImplementedError):
                 pass
         s = np.asarray(self.estimator.decision_function(X), dtype=np.float64)
+        if s.ndim == 1:  # binary: scikit-learn's s_1 - s_0, back to (N, 2) scores with the same difference
+            s = np.stack([np.zeros_like(s), s], axis=1)
         s = s - s.max(axis=1, keepdims=True)
         p = np.exp(s)
         return p / p.sum(axis=1, keepdims=True)

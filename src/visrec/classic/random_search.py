@@ -63,6 +63,7 @@ class RandomSearchClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
+        tags.classifier_tags.poor_score = True  # random weights: the slides' 15.5% on CIFAR-10
         return tags
 
     def fit(self, X, y):
@@ -80,12 +81,17 @@ class RandomSearchClassifier(ClassifierMixin, BaseEstimator):
         )
         return self
 
-    def decision_function(self, X) -> np.ndarray:
-        """Class scores, X (M, D) -> (M, K)."""
+    def _all_scores(self, X) -> np.ndarray:
         check_is_fitted(self, "W_")
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        return X @ self.W_[:-1] + self.W_[-1]
+        return X @ self.W_[:-1] + self.W_[-1]  # (M, K)
+
+    def decision_function(self, X) -> np.ndarray:
+        """Class scores, X (M, D) -> (M, K); for K = 2, s_1 - s_0 of shape (M,) (scikit-learn style)."""
+        scores = self._all_scores(X)
+        return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
 
     def predict(self, X) -> np.ndarray:
         """The class with the highest score, X (M, D) -> (M,)."""
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        scores = self._all_scores(X)
+        return self.classes_[np.argmax(scores, axis=1)]
