@@ -1,0 +1,90 @@
+"""Optimizers and learning-rate schedules of the trainer.
+
+The schedule is a pure function of the step (nanoGPT's ``get_lr(it)``), so resuming only needs the step
+counter: ``lr(step) = base_lr * lr_factor(step, ...)``.
+
+Schedules (``total`` = epochs * steps_per_epoch, ``warm`` = warmup_epochs * steps_per_epoch):
+
+- none: 1
+- step: gamma ** (epoch // step_epochs)                     (AlexNet / ResNet "divide by 10")
+- exp: gamma ** (step / steps_per_epoch)                     (smooth per-epoch decay)
+- cosine: 0.5 * (1 + cos(pi * t)),  t = (step - warm) / (total - warm)   (Loshchilov & Hutter, SGDR 2017)
+- onecycle: linear 0.1 -> 1 over ``warm`` (25% of training when warmup_epochs is 0), then 1 -> 0 linearly
+  (Smith, "Super-convergence", 2017; the triangular schedule of airbench)
+
+Every schedule except onecycle gets a linear warm-up from 0 over ``warm`` steps when warmup_epochs > 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+__all__ = ["build_optimizer", "lr_factor", "set_lr", "param_groups"]
+
+
+def param_groups(model: nn.Module, weight_decay: float, no_decay_norm_bias: bool = True) -> list[dict]:
+    """Split trainable parameters into a decayed group (weights) and an undecayed one (biases, norms).
+
+    A parameter with at most one dimension (a bias, a BatchNorm/LayerNorm scale or shift) gets no weight
+    decay when ``no_decay_norm_bias``.
+    """
+    decay, no_decay = [], []
+    for p in model.parameters():
+        if not p.requires_grad:
+            continue
+        (no_decay if no_decay_norm_bias and p.ndim <= 1 else decay).append(p)
+    groups = [{"params": decay, "weight_decay": weight_decay}]
+    if no_decay:
+        groups.append({"params": no_decay, "weight_decay": 0.0})
+    return groups
+
+
+def build_optimizer(model: nn.Module, cfg) -> torch.optim.Optimizer:
+    """SGD (plain / momentum / Nesterov), Adam or AdamW over ``model``'s trainable parameters."""
+    groups = param_groups(model, cfg.weight_decay, cfg.no_decay_norm_bias)
+    if not any(g["params"] for g in groups):
+        raise ValueError("The model has no trainable parameters; check --finetune and --init-from.")
+    name = cfg.optimizer
+    if name == "sgd":
+        opt = torch.optim.SGD(groups, lr=cfg.lr, momentum=0.0)
+    elif name in ("momentum", "nesterov"):
+        opt = torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=name == "nesterov")
+    elif name == "adam":
+        opt = torch.optim.Adam(groups, lr=cfg.lr)
+    else:
+        opt = torch.optim.AdamW(groups, lr=cfg.lr)
+    for g in opt.param_groups:
+        g["base_lr"] = cfg.lr
+    return opt
+
+
+def lr_factor(step: int, steps_per_epoch: int, cfg) -> float:
+    """Multiplier of the base learning rate at optimizer step ``step`` (0-based)."""
+    total = max(1, cfg.epochs * steps_per_epoch)
+    warm = int(round(cfg.warmup_epochs * steps_per_epoch))
+    sched = cfg.lr_schedule
+    if sched == "onecycle":
+        warm = warm or max(1, int(0.25 * total))
+        if step < warm:
+            return 0.1 + 0.9 * step / warm
+        return max(0.0, (total - step) / max(1, total - warm))
+    if step < warm:
+        return (step + 1) / warm
+    if sched == "none":
+        return 1.0
+    if sched == "step":
+        return cfg.gamma ** ((step // steps_per_epoch) // cfg.step_epochs)
+    if sched == "exp":
+        return cfg.gamma ** (step / steps_per_epoch)
+    t = min(1.0, (step - warm) / max(1, total - warm))  # cosine
+    return 0.5 * (1.0 + math.cos(math.pi * t))
+
+
+def set_lr(optimizer: torch.optim.Optimizer, factor: float) -> float:
+    """Set every group's lr to ``base_lr * factor``; return the first group's lr."""
+    for g in optimizer.param_groups:
+        g["lr"] = g["base_lr"] * factor
+    return optimizer.param_groups[0]["lr"]

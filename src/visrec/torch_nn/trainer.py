@@ -1,0 +1,276 @@
+"""The one training entry point of the torch side: ``train(cfg) -> run directory``.
+
+The same call runs on CPU, on a GPU, or in every process of ``torchrun --nproc-per-node N`` (DDP). It reads
+top to bottom:
+
+1. processes and device; seeds
+2. data: load, seeded train/val split, per-channel statistics of the training split, batch iterators
+3. model from the registry (+ transfer-learning init and freezing), optimizer, AMP scaler, EMA, compile
+4. resume from a checkpoint (model, optimizer, EMA, RNG, counters, history)
+5. epochs: train, evaluate, log (history.jsonl, TensorBoard), checkpoint last/best, early stopping,
+   wall-clock budget; a NaN loss stops with a clear message, keeping the best checkpoint
+6. final model (best epoch) -> model.safetensors + model.json, test evaluation, metrics.json, plots
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from visrec.torch_nn import distributed as D
+from visrec.torch_nn.augment import BatchPipeline, pca_lighting_stats
+from visrec.torch_nn.checkpoint import load_checkpoint, restore_checkpoint
+from visrec.torch_nn.data import TensorBatches, channel_stats, make_loader
+from visrec.torch_nn.ema import EMA
+from visrec.torch_nn.loop import StepState, evaluate, train_one_epoch
+from visrec.torch_nn.optim import build_optimizer
+from visrec.torch_nn.train_config import TrainConfig
+from visrec.torch_nn.train_data import load_splits
+from visrec.torch_nn.train_log import RunLogger
+from visrec.utils.errors import TrainingDiverged
+from visrec.utils.seeding import seed_everything
+
+__all__ = ["train", "build_model"]
+
+
+def train(cfg: TrainConfig | dict) -> Path:
+    """Train ``cfg.model`` on ``cfg.data``; return the run directory (see ARCHITECTURE.md for its layout)."""
+    cfg = cfg if isinstance(cfg, TrainConfig) else TrainConfig.from_dict(cfg)
+    resume_meta, resume_tensors = None, None
+    if cfg.resume:  # the checkpoint's config wins, except for the run length and budget given now
+        resume_tensors, resume_meta = load_checkpoint(_checkpoint_stem(cfg.resume))
+        saved = TrainConfig.from_dict(resume_meta["config"])
+        cfg = saved.replace(
+            epochs=cfg.epochs,
+            max_minutes=cfg.max_minutes,
+            resume=cfg.resume,
+            out=cfg.out or saved.out,
+            progress=cfg.progress,
+        )
+
+    # 1. processes, device, seeds
+    info = D.setup(cfg.device)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    seed_everything(cfg.seed)  # the same initial weights on every rank
+
+    # 2. data
+    splits = load_splits(cfg)
+    train_ds, val_ds = splits["train"], splits["val"]
+    mean, std = channel_stats(train_ds.images)
+    model = build_model(cfg, train_ds.num_classes, train_ds.image_shape).to(info.device)
+    resize = _resize_for(model, train_ds.image_shape)
+    pca = None
+    if "pca" in cfg.augment:
+        sample = torch.from_numpy(train_ds.images[:10000]).permute(0, 3, 1, 2).float() / 255.0
+        pca = pca_lighting_stats(sample)
+    pipeline = BatchPipeline(
+        mean, std, cfg.augment, cfg.crop_padding, pca=pca, channels_last=cfg.channels_last, resize=resize
+    )
+    train_batches = _batches(train_ds, cfg, info, shuffle=True)
+    val_batches = _batches(val_ds, cfg, info, shuffle=False)
+    steps_per_epoch = len(train_batches)
+
+    # 3. model, optimizer, precision, averaging
+    if cfg.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    raw_model = model
+    optimizer = build_optimizer(model, cfg)
+    scaler = torch.amp.GradScaler("cuda") if cfg.amp and info.device.type == "cuda" else None
+    ema = EMA(model, cfg.ema) if cfg.ema > 0 else None
+    train_model = model
+    if info.enabled:
+        ids = [info.device.index] if info.device.type == "cuda" else None
+        train_model = nn.parallel.DistributedDataParallel(model, device_ids=ids)
+    if cfg.compile:
+        train_model = torch.compile(train_model)
+    criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+    eval_criterion = nn.CrossEntropyLoss()
+
+    # 4. run directory and resume
+    log = RunLogger(cfg, info.is_main)
+    state = StepState()
+    start_epoch, best = 0, {"val_acc": -1.0, "epoch": -1}
+    bad_epochs, history = 0, []
+    if resume_meta is not None:
+        restore_checkpoint(resume_tensors, resume_meta, model, optimizer, ema)
+        start_epoch, state.step = resume_meta["epoch"], resume_meta["step"]
+        best, bad_epochs, history = resume_meta["best"], resume_meta["bad_epochs"], resume_meta["history"]
+        log.restore_history(history)
+    log.write_config(cfg, splits)
+    if cfg.max_minutes > 0:
+        state.deadline = time.perf_counter() + 60 * cfg.max_minutes
+    extra_meta = {
+        "model": cfg.model,
+        "model_kwargs": _model_kwargs(cfg, train_ds),
+        "mean": mean,
+        "std": std,
+        "class_names": train_ds.class_names,
+        "input_shape": list(train_ds.image_shape),
+        "resize_to": list(resize) if resize else None,
+        "tta": cfg.tta,
+    }
+
+    # 5. epochs
+    t_start, status = time.perf_counter(), "completed"
+    try:
+        for epoch in range(start_epoch, cfg.epochs):
+            train_batches_epoch(train_batches, epoch)
+            gen = torch.Generator(device=info.device).manual_seed(
+                cfg.seed * 100003 + epoch * 7919 + info.rank
+            )
+            tr = train_one_epoch(
+                train_model,
+                train_batches,
+                pipeline,
+                optimizer,
+                criterion,
+                state,
+                cfg,
+                epoch=epoch,
+                steps_per_epoch=steps_per_epoch,
+                device=info.device,
+                scaler=scaler,
+                ema=ema,
+                generator=gen,
+                raw_model=raw_model,
+                progress=cfg.progress and info.is_main,
+            )
+            eval_model = ema.module if ema is not None else raw_model
+            va = evaluate(eval_model, val_batches, pipeline, eval_criterion, info.device, cfg.amp)
+            tr_sum = D.all_reduce_sum([tr["loss_sum"], tr["correct"], tr["count"]], info)
+            va_sum = D.all_reduce_sum([va["loss_sum"], va["correct"], va["count"]], info)
+            record = {
+                "epoch": epoch + 1,
+                "step": state.step,
+                "lr": optimizer.param_groups[0]["lr"],
+                "train_loss": tr_sum[0] / max(1, tr_sum[2]),
+                "train_acc": tr_sum[1] / max(1, tr_sum[2]),
+                "val_loss": va_sum[0] / max(1, va_sum[2]),
+                "val_acc": va_sum[1] / max(1, va_sum[2]),
+                "epoch_seconds": tr["seconds"],
+                "images_per_s": tr_sum[2] / max(tr["seconds"], 1e-9),
+                "elapsed_s": time.perf_counter() - t_start,
+            }
+            history.append(record)
+            improved = record["val_acc"] > best["val_acc"]
+            if improved:
+                best, bad_epochs = {"val_acc": record["val_acc"], "epoch": epoch + 1}, 0
+            else:
+                bad_epochs += 1
+            meta = {
+                "config": cfg.to_dict(),
+                "epoch": epoch + 1,
+                "step": state.step,
+                "best": best,
+                "bad_epochs": bad_epochs,
+                "history": history,
+                "model_meta": extra_meta,
+            }
+            log.epoch(record, raw_model, optimizer, ema, meta, improved)
+            if D.broadcast_flag(cfg.patience > 0 and bad_epochs >= cfg.patience, info):
+                status = f"early stopping: no val improvement in {cfg.patience} epochs"
+                break
+            if D.broadcast_flag(state.stopped_by_budget, info):
+                status = f"stopped at the {cfg.max_minutes:g}-minute budget"
+                break
+    except TrainingDiverged as exc:
+        log.finish(raw_model, extra_meta, best, history, status=f"diverged: {exc}")
+        D.cleanup(info)
+        raise
+
+    # 6. final model, test set, metrics
+    test_acc = None
+    if "test" in splits:
+        final_model = log.best_model(raw_model, ema)
+        test_batches = _batches(splits["test"], cfg, info, shuffle=False)
+        te = evaluate(final_model, test_batches, pipeline, eval_criterion, info.device, cfg.amp, cfg.tta)
+        te_sum = D.all_reduce_sum([te["correct"], te["count"]], info)
+        test_acc = te_sum[0] / max(1, te_sum[1])
+    log.finish(
+        raw_model,
+        extra_meta,
+        best,
+        history,
+        status=status,
+        test_acc=test_acc,
+        ema=ema,
+        seconds=time.perf_counter() - t_start,
+    )
+    D.cleanup(info)
+    return log.path
+
+
+def train_batches_epoch(batches, epoch: int) -> None:
+    """Tell the sampler (or the tensor iterator) which epoch it is: it seeds the shuffle."""
+    if hasattr(batches, "set_epoch"):
+        batches.set_epoch(epoch)
+    elif hasattr(batches, "sampler") and hasattr(batches.sampler, "set_epoch"):
+        batches.sampler.set_epoch(epoch)
+
+
+def build_model(cfg: TrainConfig, num_classes: int, image_shape: tuple[int, int, int]) -> nn.Module:
+    """The registry's model for ``cfg`` (input channels matched to the data), with transfer learning."""
+    from visrec.torch_nn.registry import create_model
+    from visrec.torch_nn.transfer import apply_finetune, init_from
+
+    model = create_model(cfg.model, num_classes=num_classes, **_model_kwargs(cfg, None, image_shape))
+    if cfg.init_from:
+        init_from(model, cfg.init_from)
+    apply_finetune(model, cfg.finetune)
+    return model
+
+
+def _model_kwargs(cfg: TrainConfig, ds, image_shape=None) -> dict:
+    """``cfg.model_options()`` plus ``in_chans`` = the data's C when the builder takes it."""
+    import inspect
+
+    from visrec.torch_nn.registry import model_entry
+
+    kw = cfg.model_options()
+    shape = image_shape or ds.image_shape
+    params = inspect.signature(model_entry(cfg.model).fn).parameters
+    if "in_chans" in params or any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        kw.setdefault("in_chans", int(shape[2]))
+    return kw
+
+
+def _resize_for(model: nn.Module, image_shape) -> tuple[int, int] | None:
+    """(H, W) the batches must be resized to for ``model``, or None when the data's size works."""
+    _, mh, mw = tuple(getattr(model, "input_size", (0, 0, 0)))
+    h, w = image_shape[:2]
+    fixed = bool(getattr(model, "fixed_input_size", False))
+    too_small = min(h, w) < int(getattr(model, "min_input_size", 1))
+    if (fixed or too_small) and (h, w) != (mh, mw) and mh > 0:
+        return (int(mh), int(mw))
+    return None
+
+
+def _batches(ds, cfg: TrainConfig, info: D.DistInfo, shuffle: bool):
+    use_loader = cfg.loader == "dataloader" or (cfg.loader == "auto" and cfg.workers > 0)
+    if use_loader:
+        return make_loader(
+            ds.images,
+            ds.labels,
+            cfg.batch_size,
+            shuffle,
+            cfg.seed,
+            cfg.workers,
+            info.rank,
+            info.world,
+            pin_memory=info.device.type == "cuda",
+        )
+    return TensorBatches(
+        ds.images, ds.labels, cfg.batch_size, shuffle, cfg.seed, info.rank, info.world, device=info.device
+    )
+
+
+def _checkpoint_stem(resume: str) -> Path:
+    """--resume accepts a run directory (uses checkpoints/last) or a checkpoint stem/file."""
+    p = Path(resume)
+    if p.is_dir():
+        return p / "checkpoints" / "last"
+    return p
