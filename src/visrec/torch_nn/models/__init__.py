@@ -7,13 +7,19 @@ from visrec.torch_nn.models import (  # noqa: F401  (imported for their registra
     alexnet,
     densenet,
     fast_cifar,
+    fractalnet,
     googlenet,
+    inception_modules,
     lenet,
+    nin,
+    preact_resnet,
     resnet,
     resnet_cifar,
+    resnext_cifar,
     squeezenet,
     tiny,
     vgg,
+    wide_resnet,
 )
 from visrec.torch_nn.models.base import ClassifierBase
 
