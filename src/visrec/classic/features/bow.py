@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.cluster import MiniBatchKMeans
+from sklearn.cluster import kmeans_plusplus
 from sklearn.utils.validation import check_is_fitted
 
 from visrec.classic.distances import l2_squared_block, squared_norms
@@ -44,6 +45,27 @@ def _normalize(patches: np.ndarray) -> np.ndarray:
     return v / np.sqrt(v.var(axis=1, keepdims=True) + 10.0)
 
 
+def kmeans(V: np.ndarray, k: int, seed: int = 0, max_iter: int = 30, tol: float = 1e-4) -> np.ndarray:
+    """Lloyd's k-means from a k-means++ start (scikit-learn's ``kmeans_plusplus``). V (P, F) -> (k, F).
+
+    The assignment step is one GEMM per iteration (:func:`l2_squared_block`); an empty cluster keeps its
+    centre. Stops when no centre moves by more than ``tol`` times the data's mean squared norm.
+    """
+    centres, _ = kmeans_plusplus(V, k, random_state=seed)
+    v_sq = squared_norms(V)
+    scale = tol * float(v_sq.mean() + 1e-12)
+    for _ in range(max_iter):
+        assign = np.argmin(l2_squared_block(centres, V, v_sq), axis=0)  # (P,)
+        counts = np.bincount(assign, minlength=k)
+        sums = sparse.csr_matrix((np.ones(len(V)), (assign, np.arange(len(V)))), shape=(k, len(V))) @ V
+        new = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], centres)
+        shift = float(((new - centres) ** 2).sum(axis=1).max())
+        centres = new
+        if shift <= scale:
+            break
+    return centres
+
+
 class BagOfVisualWords(TransformerMixin, BaseEstimator):
     """k-means codebook of image patches and histogram-of-words encoding.
 
@@ -58,7 +80,7 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
     Attributes: ``codebook_`` (n_words, C * p * p), ``n_channels_``.
     """
 
-    def __init__(self, n_words: int = 64, patch_size: int = 6, n_patches: int = 20000, stride=None, seed=0):
+    def __init__(self, n_words: int = 64, patch_size: int = 6, n_patches: int = 10000, stride=None, seed=0):
         self.n_words = n_words
         self.patch_size = patch_size
         self.n_patches = n_patches
@@ -78,8 +100,7 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
         pick = (rng.integers(0, n, self.n_patches), rng.integers(0, h, self.n_patches))
         patches = win[pick[0], pick[1], rng.integers(0, w, self.n_patches)]  # (P, C, p, p)
         patches = _normalize(patches.reshape(self.n_patches, -1))
-        km = MiniBatchKMeans(n_clusters=self.n_words, random_state=self.seed, n_init=3, batch_size=2048)
-        self.codebook_ = km.fit(patches).cluster_centers_
+        self.codebook_ = kmeans(patches, self.n_words, seed=self.seed)
         self.n_channels_ = images.shape[3]
         return self
 
