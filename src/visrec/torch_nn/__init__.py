@@ -7,5 +7,17 @@
 
 from visrec.torch_nn.models.base import ClassifierBase
 from visrec.torch_nn.registry import create_model, is_model, list_models, model_entry, register_model
+from visrec.torch_nn.weights import LoadReport, load_weights, read_state_dict, save_weights
 
-__all__ = ["ClassifierBase", "create_model", "is_model", "list_models", "model_entry", "register_model"]
+__all__ = [
+    "ClassifierBase",
+    "LoadReport",
+    "create_model",
+    "is_model",
+    "list_models",
+    "load_weights",
+    "model_entry",
+    "read_state_dict",
+    "register_model",
+    "save_weights",
+]
