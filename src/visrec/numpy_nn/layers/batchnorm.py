@@ -65,8 +65,8 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, bn_par
         bn_param["running_mean"] = momentum * bn_param["running_mean"] + (1 - momentum) * mu
         bn_param["running_var"] = momentum * bn_param["running_var"] + (1 - momentum) * var
     else:
-        std = np.sqrt(bn_param["running_var"] + eps).astype(x.dtype, copy=False)
-        xc = x - bn_param["running_mean"]
+        std = np.sqrt(np.asarray(bn_param["running_var"], dtype=x.dtype) + eps)  # float32 stays float32
+        xc = x - np.asarray(bn_param["running_mean"], dtype=x.dtype)
         x_hat = xc / std
     out = gamma * x_hat + beta
     return out, (mode, x_hat, xc, std, gamma)
