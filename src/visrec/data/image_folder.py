@@ -13,6 +13,7 @@ ignored.
 from __future__ import annotations
 
 import os
+import stat
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -55,8 +56,31 @@ def is_image_folder(root: str | os.PathLike) -> bool:
     return False
 
 
+def _stat_images(folder: str, limit: int | None) -> list[tuple[str, int, int]]:
+    """(name, size, mtime_ns) of the regular image files in ``folder`` (symlinks followed), sorted by name.
+
+    Names are plain strings and each file is stat-ed relative to an open folder descriptor: this is the hot
+    loop of a cached reload (50,000 files), so it avoids Path objects and repeated path resolution.
+    """
+    names = sorted(n for n in os.listdir(folder) if not n.startswith(".") and _is_image_name(n))
+    use_fd = os.stat in os.supports_dir_fd
+    fd = os.open(folder, os.O_RDONLY) if use_fd else None
+    found = []
+    try:
+        for name in names:
+            st = os.stat(name, dir_fd=fd) if use_fd else os.stat(os.path.join(folder, name))
+            if stat.S_ISREG(st.st_mode):
+                found.append((name, st.st_size, st.st_mtime_ns))
+                if limit is not None and len(found) == limit:
+                    break
+    finally:
+        if fd is not None:
+            os.close(fd)
+    return found
+
+
 def _scan(root: Path, limit_per_class: int | None):
-    """Walk the tree once with ``os.scandir`` (strings, not Paths: 50,000 files take well under a second).
+    """Walk the tree once (strings, not Paths: 50,000 files take well under a second unloaded).
 
     Returns class_names, rel_paths (list of "class/file"), labels (N,), records (rel, size, mtime_ns).
     """
@@ -74,19 +98,15 @@ def _scan(root: Path, limit_per_class: int | None):
     labels: list[int] = []
     records: list[tuple[str, int, int]] = []
     for class_dir in class_dirs:
-        images = [e for e in _visible_entries(class_dir.path) if _is_image_name(e.name) and e.is_file()]
-        if limit_per_class is not None:
-            images = images[:limit_per_class]
-        if not images:
+        found = _stat_images(class_dir.path, limit_per_class)
+        if not found:
             warnings.warn(
                 f"class folder {class_dir.path} has no {'/'.join(IMAGE_EXTENSIONS)} images; "
                 "its class is kept (label order is unchanged) but has no examples.",
                 stacklevel=4,
             )
-        for e in images:
-            st = e.stat()
-            records.append((f"{class_dir.name}/{e.name}", st.st_size, st.st_mtime_ns))
-        labels.extend([len(class_names)] * len(images))
+        records.extend((f"{class_dir.name}/{name}", size, mtime) for name, size, mtime in found)
+        labels.extend([len(class_names)] * len(found))
         class_names.append(class_dir.name)
     if not records:
         raise DataError(f"No {'/'.join(IMAGE_EXTENSIONS)} images under the class folders of {root}.")
