@@ -132,3 +132,12 @@ def test_clear_cache(folder, cache_root):
     load_image_folder(folder)
     load_image_folder(folder, limit_per_class=1)
     assert cache_mod.clear_cache() == 6
+
+
+def test_unwritable_cache_warns_but_loads(folder, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("VISREC_CACHE_DIR", str(blocker / "cache"))
+    with pytest.warns(UserWarning, match="could not write the decode cache"):
+        ds = load_image_folder(folder)
+    assert len(ds) == 5 and not ds.extra["cached"]

@@ -16,6 +16,7 @@ import os
 import stat
 import warnings
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -166,10 +167,16 @@ def _decode_all(files: list[str], workers: int, description: str):
         for c, chunk in enumerate(track(chunks, description, total=len(chunks))):
             yield from enumerate(_decode_chunk(chunk), start=c * _CHUNK)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(_decode_chunk, chunks)
-        for c, decoded in enumerate(track(results, description, total=len(chunks))):
-            yield from enumerate(decoded, start=c * _CHUNK)
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for decoded in track(pool.map(_decode_chunk, chunks), description, total=len(chunks)):
+                yield from enumerate(decoded, start=done * _CHUNK)
+                done += 1
+    except (BrokenProcessPool, OSError) as exc:  # no fork/semaphores here, or a worker was killed
+        warnings.warn(f"parallel decoding failed ({exc!r}); decoding the rest in this process", stacklevel=2)
+        for c in range(done, len(chunks)):
+            yield from enumerate(_decode_chunk(chunks[c]), start=c * _CHUNK)
 
 
 def _decode_folder(root: Path, rel_paths: list[str], labels: np.ndarray, skip_bad: bool, workers: int):
@@ -253,7 +260,14 @@ def load_image_folder(
         _report_skipped(skipped, root, skip_bad)
         if cache:
             meta = {"class_names": class_names, "source": str(root.resolve()), "skipped": skipped}
-            _cache.save_cached(key, images, labels, meta)
+            try:
+                _cache.save_cached(key, images, labels, meta)
+            except OSError as exc:  # a read-only or full cache folder must not stop the run
+                warnings.warn(
+                    f"could not write the decode cache in {_cache.cache_dir()} ({exc}); set "
+                    "VISREC_CACHE_DIR to a writable folder to avoid decoding again next time.",
+                    stacklevel=2,
+                )
         cached = False
     return ImageDataset(
         images,
