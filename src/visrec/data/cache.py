@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -39,15 +38,6 @@ def cache_dir() -> Path:
     return Path.home() / ".cache" / "visrec"
 
 
-def file_records(root: Path, files: Iterable[Path]) -> list[tuple[str, int, int]]:
-    """(relative path, size in bytes, mtime in ns) of each file, in the given order."""
-    records = []
-    for path in files:
-        st = os.stat(path)
-        records.append((path.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns))
-    return records
-
-
 def source_key(kind: str, root: str | os.PathLike, records, options: dict | None = None) -> str:
     """A short hex digest of everything that determines the decoded arrays.
 
@@ -55,7 +45,7 @@ def source_key(kind: str, root: str | os.PathLike, records, options: dict | None
     ----------
     kind : loader name and version, e.g. ``"image_folder/1"``
     root : the dataset folder (resolved before hashing)
-    records : list of (relative path, size, mtime_ns) as from :func:`file_records`
+    records : list of (relative path, size in bytes, mtime in ns), one per source file, in a fixed order
     options : loader options that change the output (e.g. ``{"limit_per_class": 20}``)
     """
     h = hashlib.sha256()
