@@ -77,9 +77,12 @@ def forward(spec, params, norm_params, x, mode, seeds):
 def backward(spec, dout, caches):
     """Walk ``spec`` in reverse from ``dout``; return the gradient dict (same keys as the params used)."""
     grads = {}
-    for layer, c in zip(reversed(spec), reversed(caches), strict=True):
+    for pos, layer, c in zip(range(len(spec) - 1, -1, -1), reversed(spec), reversed(caches), strict=True):
         kind = layer[0]
-        if kind in ("affine", "conv"):
+        if pos == 0 and kind == "conv" and _is_im2col_cache(c):
+            # the input needs no gradient: skip the dx GEMM and col2im (about half of the backward pass)
+            grads[f"W{layer[1]}"], grads[f"b{layer[1]}"] = _conv_weight_grads(dout, c)
+        elif kind in ("affine", "conv"):
             i = layer[1]
             fn = affine_backward if kind == "affine" else conv_backward_fast
             dout, grads[f"W{i}"], grads[f"b{i}"] = fn(dout, c)
@@ -98,6 +101,18 @@ def backward(spec, dout, caches):
         elif kind == "dropout":
             dout = dropout_backward(dout, c)
     return grads
+
+
+def _is_im2col_cache(c) -> bool:
+    return isinstance(c, tuple) and len(c) == 4 and isinstance(c[2], np.ndarray) and c[2].ndim == 2
+
+
+def _conv_weight_grads(dout, cache):
+    """dw, db of ``conv_forward_fast`` from its im2col cache ``(x_shape, w, cols, conv_param)``."""
+    _, w, cols, _ = cache
+    F = w.shape[0]
+    dout_rows = dout.transpose(0, 2, 3, 1).reshape(-1, F)  # (N*H'*W', F)
+    return (dout_rows.T @ cols).reshape(w.shape), dout_rows.sum(axis=0)  # (F, C, HH, WW), (F,)
 
 
 def init_weight(shape, fan_in: int, init: str, weight_scale: float, rng: np.random.Generator) -> np.ndarray:
