@@ -140,3 +140,13 @@ def test_real_cifar_subset(cifar_jpeg_dir):
         warnings.simplefilter("error")
         again = load_dataset(cifar_jpeg_dir, limit_per_class=20)
     assert again.extra["cached"] and again.fingerprint == ds.fingerprint
+
+
+def test_process_pool_reports_bad_file(tmp_path):
+    write_image_folder(tmp_path, {"a": 30, "b": 30}, size=(8, 8), fmt="jpg", seed=6)
+    _truncate(tmp_path / "b" / "007.jpg")
+    with pytest.raises(DataError, match=r"b/007\.jpg"):
+        load_image_folder(tmp_path, cache=False, workers=2)
+    with pytest.warns(UserWarning, match="skipped 1"):
+        ds = load_image_folder(tmp_path, cache=False, workers=2, skip_bad=True)
+    assert len(ds) == 59 and ds.extra["skipped_files"] == ["b/007.jpg"]

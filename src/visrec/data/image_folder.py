@@ -168,15 +168,18 @@ def _decode_all(files: list[str], workers: int, description: str):
             yield from enumerate(_decode_chunk(chunk), start=c * _CHUNK)
         return
     done = 0
+    pool = ProcessPoolExecutor(max_workers=workers)
     try:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for decoded in track(pool.map(_decode_chunk, chunks), description, total=len(chunks)):
-                yield from enumerate(decoded, start=done * _CHUNK)
-                done += 1
+        for decoded in track(pool.map(_decode_chunk, chunks), description, total=len(chunks)):
+            yield from enumerate(decoded, start=done * _CHUNK)
+            done += 1
     except (BrokenProcessPool, OSError) as exc:  # no fork/semaphores here, or a worker was killed
         warnings.warn(f"parallel decoding failed ({exc!r}); decoding the rest in this process", stacklevel=2)
         for c in range(done, len(chunks)):
             yield from enumerate(_decode_chunk(chunks[c]), start=c * _CHUNK)
+    finally:
+        # on an early error (a bad file, Ctrl-C) do not wait for the chunks still queued
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _decode_folder(root: Path, rel_paths: list[str], labels: np.ndarray, skip_bad: bool, workers: int):
