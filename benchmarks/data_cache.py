@@ -35,7 +35,8 @@ def machine() -> str:
 
     return (
         f"{platform.platform()} | python {platform.python_version()} | {os.cpu_count()} CPUs | "
-        f"numpy {v('numpy')} | pillow {v('pillow')} | torch {v('torch')}"
+        f"numpy {v('numpy')} | pillow {v('pillow')} | torch {v('torch')} | "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
 
 
@@ -84,6 +85,7 @@ def main(argv=None) -> None:
         print(f"np.load of the .npy alone        : {t_npy:7.2f} s  ({npy.stat().st_size / 2**20:.0f} MiB)")
         print(f"ratio cold/cached: {t_cold / t_hit:.1f}x")
         print(f"ratio serial-extrapolated/cached: {per_serial * n / t_hit:.1f}x")
+        print("load average at the end:", " ".join(f"{x:.1f}" for x in os.getloadavg()))
         print(f"cached reload overhead over np.load (scan + stat of {n} files + hash): {t_hit - t_npy:.2f} s")
 
 
