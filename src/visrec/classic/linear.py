@@ -111,7 +111,8 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         for it in range(self.num_iters):
             idx = rng.integers(0, N, size=self.batch_size)  # with replacement
             X_batch = np.hstack([X[idx].astype(np.float64), np.ones((len(idx), 1))])  # bias trick: (B, D+1)
-            loss, dW = loss_fn(W, X_batch, y_enc[idx], self.reg, self.reg_type, self.beta)
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported just below
+                loss, dW = loss_fn(W, X_batch, y_enc[idx], self.reg, self.reg_type, self.beta)
             if not np.isfinite(loss):
                 raise TrainingDiverged(
                     f"{type(self).__name__} diverged at step {it} (loss {loss}) with learning_rate="
