@@ -150,3 +150,16 @@ def test_process_pool_reports_bad_file(tmp_path):
     with pytest.warns(UserWarning, match="skipped 1"):
         ds = load_image_folder(tmp_path, cache=False, workers=2, skip_bad=True)
     assert len(ds) == 59 and ds.extra["skipped_files"] == ["b/007.jpg"]
+
+
+def test_symlinked_files_and_broken_links(tmp_path):
+    written = write_image_folder(tmp_path / "src", {"a": 2, "b": 2})
+    link_root = tmp_path / "links"
+    for rel in written:
+        (link_root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (link_root / rel).symlink_to(tmp_path / "src" / rel)
+    ds = load_image_folder(link_root)
+    np.testing.assert_array_equal(ds.images, np.stack([written[k] for k in sorted(written)]))
+    (link_root / "b" / "999.png").symlink_to(tmp_path / "src" / "missing.png")
+    with pytest.raises(DataError, match=r"999\.png"):
+        load_image_folder(link_root)

@@ -69,7 +69,10 @@ def _stat_images(folder: str, limit: int | None) -> list[tuple[str, int, int]]:
     found = []
     try:
         for name in names:
-            st = os.stat(name, dir_fd=fd) if use_fd else os.stat(os.path.join(folder, name))
+            try:
+                st = os.stat(name, dir_fd=fd) if use_fd else os.stat(os.path.join(folder, name))
+            except OSError as exc:  # e.g. a broken symlink
+                raise DataError(f"Cannot read {os.path.join(folder, name)}: {exc.strerror}.") from None
             if stat.S_ISREG(st.st_mode):
                 found.append((name, st.st_size, st.st_mtime_ns))
                 if limit is not None and len(found) == limit:
