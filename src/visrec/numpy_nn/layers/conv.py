@@ -102,15 +102,15 @@ def conv_forward_fast(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param=No
     """Convolution as one GEMM over im2col rows.
 
     Same parameters and result as :func:`conv_forward_naive`; the cache holds the im2col matrix
-    ``cols (N*H'*W', C*HH*WW)`` so the backward pass does not rebuild it.
+    ``cols (N*H'*W', HH*WW*C)`` so the backward pass does not rebuild it.
     """
     S, P = _params(conv_param)
     N, F, Ho, Wo = conv_output_shape(x.shape, w.shape, S, P)
     _check_bias(b, F)
     HH, WW = w.shape[2:]
-    cols = im2col(x, HH, WW, S, P)  # (N*H'*W', C*HH*WW)
-    w_rows = w.reshape(F, -1)  # (F, C*HH*WW)
-    out = cols @ w_rows.T  # (N*H'*W', F)
+    cols = im2col(x, HH, WW, S, P)  # (N*H'*W', HH*WW*C)
+    w_rows = w.transpose(0, 2, 3, 1).reshape(F, -1)  # (F, HH*WW*C), the column order of im2col
+    out = cols @ w_rows.T  # (N*H'*W', F): one GEMM for the whole batch
     out += b
     out = np.ascontiguousarray(out.reshape(N, Ho, Wo, F).transpose(0, 3, 1, 2))  # (N, F, H', W')
     return out, (x.shape, w, cols, conv_param)
@@ -130,8 +130,12 @@ def conv_backward_fast(dout: np.ndarray, cache):
     F, _, HH, WW = w.shape
     dout_rows = dout.transpose(0, 2, 3, 1).reshape(-1, F)  # (N*H'*W', F)
     db = dout_rows.sum(axis=0)
-    dw = (dout_rows.T @ cols).reshape(w.shape)  # (F, C, HH, WW)
-    dcols = dout_rows @ w.reshape(F, -1)  # (N*H'*W', C*HH*WW)
+    # dw = dout_rows.T @ cols, computed as (cols.T @ dout_rows).T: OpenBLAS is ~5x faster when the long
+    # N*H'*W' axis is the inner dimension of the transposed *left* operand.
+    dw_rows = (cols.T @ dout_rows).T  # (F, HH*WW*C)
+    dw = np.ascontiguousarray(dw_rows.reshape(F, HH, WW, -1).transpose(0, 3, 1, 2))  # (F, C, HH, WW)
+    w_rows = w.transpose(0, 2, 3, 1).reshape(F, -1)  # (F, HH*WW*C)
+    dcols = dout_rows @ w_rows  # (N*H'*W', HH*WW*C)
     dx = col2im(dcols, x_shape, HH, WW, S, P)  # (N, C, H, W)
     return dx, dw, db
 
