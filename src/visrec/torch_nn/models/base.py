@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["ClassifierBase"]
+__all__ = ["ClassifierBase", "kaiming_normal_", "normal_"]
 
 
 class ClassifierBase(nn.Module):
@@ -106,3 +106,16 @@ class ClassifierBase(nn.Module):
                 f"{name} needs images of at least {self.min_input_size}x{self.min_input_size} (natural size "
                 f"{h}x{w}); got {tuple(x.shape)}. Upsample the images or pick a CIFAR-sized model."
             )
+
+
+def kaiming_normal_(weight: torch.Tensor, **kwargs) -> None:
+    """``nn.init.kaiming_normal_`` that does nothing on the meta device (where ``normal_`` is slow to trace
+    and pointless: meta tensors hold no values; summaries and parameter counts build models there)."""
+    if not weight.is_meta:
+        nn.init.kaiming_normal_(weight, **kwargs)
+
+
+def normal_(weight: torch.Tensor, mean: float = 0.0, std: float = 1.0) -> None:
+    """``nn.init.normal_`` that does nothing on the meta device."""
+    if not weight.is_meta:
+        nn.init.normal_(weight, mean, std)

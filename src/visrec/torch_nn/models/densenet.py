@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from visrec.torch_nn.models.base import ClassifierBase
+from visrec.torch_nn.models.base import ClassifierBase, kaiming_normal_
 from visrec.torch_nn.registry import register_model
 
 __all__ = ["DenseNet"]
@@ -128,7 +128,7 @@ class DenseNet(ClassifierBase):
         self.classifier = nn.Linear(c, num_classes) if num_classes else nn.Identity()
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight)
+                kaiming_normal_(m.weight)
             elif isinstance(m, nn.Linear):
                 nn.init.zeros_(m.bias)
 

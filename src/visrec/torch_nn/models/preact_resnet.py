@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from visrec.torch_nn.models.base import ClassifierBase
+from visrec.torch_nn.models.base import ClassifierBase, kaiming_normal_
 from visrec.torch_nn.registry import register_model
 
 __all__ = ["PreActBlock", "PreActBottleneck", "PreActResNet"]
@@ -137,7 +137,7 @@ class PreActResNet(ClassifierBase):
         self.fc = nn.Linear(c, num_classes) if num_classes else nn.Identity()
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         x = self.maxpool(self.conv1(x))

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from visrec.torch_nn.blocks.se import SqueezeExcite
-from visrec.torch_nn.models.base import ClassifierBase
+from visrec.torch_nn.models.base import ClassifierBase, kaiming_normal_
 from visrec.torch_nn.registry import register_model
 
 __all__ = ["ResNet", "BasicBlock", "Bottleneck"]
@@ -144,7 +144,7 @@ class ResNet(ClassifierBase):
         self.fc = nn.Linear(self.num_features, num_classes) if num_classes else nn.Identity()
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
         if zero_init_residual:  # each block starts as the identity (Goyal et al. 2017)
             for m in self.modules():
                 last_bn = getattr(m, "bn3", None) if isinstance(m, Bottleneck) else getattr(m, "bn2", None)

@@ -22,7 +22,7 @@ from torch import nn
 
 from visrec.torch_nn.blocks.drop import StochasticDepth, linear_survival_probs
 from visrec.torch_nn.blocks.se import SqueezeExcite
-from visrec.torch_nn.models.base import ClassifierBase
+from visrec.torch_nn.models.base import ClassifierBase, kaiming_normal_
 from visrec.torch_nn.registry import register_model
 
 __all__ = ["CifarResNet", "CifarBasicBlock"]
@@ -137,7 +137,7 @@ class CifarResNet(ClassifierBase):
         self.fc = nn.Linear(in_ch, num_classes) if num_classes else nn.Identity()
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         x = self.act1(self.bn1(self.conv1(x)))  # (N, 16, H, W)

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from visrec.torch_nn.blocks.fire import Fire
-from visrec.torch_nn.models.base import ClassifierBase
+from visrec.torch_nn.models.base import ClassifierBase, normal_
 from visrec.torch_nn.registry import register_model
 
 __all__ = ["SqueezeNet"]
@@ -80,7 +80,7 @@ class SqueezeNet(ClassifierBase):
         if not num_classes:
             return nn.Identity()
         conv = nn.Conv2d(512, num_classes, 1)
-        nn.init.normal_(conv.weight, 0.0, 0.01)
+        normal_(conv.weight, 0.0, 0.01)
         nn.init.zeros_(conv.bias)
         return conv
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from visrec.torch_nn.models.base import ClassifierBase
+from visrec.torch_nn.models.base import ClassifierBase, kaiming_normal_, normal_
 from visrec.torch_nn.registry import register_model
 
 __all__ = ["VGG", "VGG_CFGS"]
@@ -98,10 +98,10 @@ class VGG(ClassifierBase):
         )
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
                 nn.init.zeros_(m.bias)
             elif isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, 0, 0.01)
+                normal_(m.weight, 0, 0.01)
                 nn.init.zeros_(m.bias)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
