@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import warnings
 
 import numpy as np
@@ -127,6 +128,9 @@ def test_split_subfolder_is_detected(tmp_path):
     assert detect_format(tmp_path) == ("image-folder", tmp_path / "train")
     assert len(load_dataset(tmp_path)) == 3
     assert len(load_dataset(tmp_path, split="test")) == 2
+    shutil.rmtree(tmp_path / "test")
+    with pytest.raises(DataError, match=r"split\(s\) \['train'\] but not 'test'"):
+        load_dataset(tmp_path, split="test")
 
 
 def test_real_cifar_subset(cifar_jpeg_dir):

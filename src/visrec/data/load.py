@@ -58,6 +58,12 @@ def detect_format(path: str | os.PathLike, split: str = "train") -> tuple[str, P
         return "image-folder", path / split
     if is_image_folder(path):
         return "image-folder", path
+    present = [s for s in ("train", "test") if (path / s).is_dir() and is_image_folder(path / s)]
+    if present:
+        raise DataError(
+            f"{path} holds the image-folder split(s) {present} but not {split!r}; pass "
+            f"split={present[0]!r} or point to the {split} folder itself."
+        )
     raise DataError(
         f"Cannot tell the dataset format of {path}: none of the accepted layouts matches. "
         f"Accepted datasets:\n{describe_formats()}"
