@@ -168,12 +168,26 @@ def l1_distances_no_loops(X, Xtr, chunk_size: int | None = None) -> np.ndarray:
 
 
 def l1_distances_cdist(X, Xtr, chunk_size: int | None = None) -> np.ndarray:
-    """L1 distances with SciPy's compiled ``cdist(..., "cityblock")`` (float64 accumulation), chunked."""
+    """L1 distances with SciPy's compiled ``cdist(..., "cityblock")`` (float64 accumulation).
+
+    Faster than broadcasting (about 4.6x on 50 x 2,000 CIFAR-sized rows, see ``docs/classic.md``). cdist
+    works in float64, so training rows are converted in blocks of 2,048 to keep the copies small.
+    Returns (M, N) in the input's float dtype.
+    """
     X, Xtr = as_float_pair(X, Xtr)
     out = np.empty((len(X), len(Xtr)), dtype=X.dtype)
     step = chunk_rows(len(Xtr), 8, chunk_size)
     for s in range(0, len(X), step):
-        out[s : s + step] = cdist(X[s : s + step], Xtr, "cityblock")
+        out[s : s + step] = l1_block_float64(X[s : s + step], Xtr)
+    return out
+
+
+def l1_block_float64(Xc: np.ndarray, Xtr: np.ndarray, block: int = 2048) -> np.ndarray:
+    """float64 L1 distances of a block of queries: Xc (m, D), Xtr (N, D) -> (m, N), via cdist."""
+    Xc = np.asarray(Xc, dtype=np.float64)
+    out = np.empty((len(Xc), len(Xtr)))
+    for t in range(0, len(Xtr), block):
+        out[:, t : t + block] = cdist(Xc, np.asarray(Xtr[t : t + block], dtype=np.float64), "cityblock")
     return out
 
 

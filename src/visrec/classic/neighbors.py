@@ -1,15 +1,16 @@
 """The k nearest training rows of every query, in chunks that never hold the full (M, N) distance matrix.
 
-Order and ties: neighbours are sorted by distance, and equal distances by training index (the smaller index
-first). That is also the rule scikit-learn's brute-force search follows in practice (its heap keeps the
-earlier of two equal candidates), so the selected *set* of k neighbours, and hence the vote, matches it.
+Ties: neighbours are returned sorted by distance, equal distances by training index. Where several training
+rows tie at the k-th distance, the *set* kept is the one scikit-learn's brute-force search keeps when it
+scans training rows in order (a fixed-size max-heap, :func:`heap_select`), so the votes match it.
 
-The float32 fast path (L2 and L1): distances of a chunk are first computed in float32 (a float32 GEMM for
-L2, twice the speed of float64). Rounding can reorder near-ties, so the result is then made *exact*: with a
-rigorous bound ``|error| <= c (s_i + s_j)`` on the float32 rounding (``s`` = squared norms for L2, L1 norms
-for L1, ``c`` from the dot-product error bound ``gamma_D = D u / (1 - D u)``), every training row that could
-still be among the k nearest is kept as a candidate, its distance recomputed directly in float64, and the k
-smallest chosen from those. So float32 inputs give the neighbours of a float64 computation, at float32 speed.
+The float32 fast path (L2): a chunk's squared distances are first computed with a float32 GEMM (twice the
+speed of float64). Rounding can reorder near-ties, so the result is then made *exact*: with a rigorous bound
+``|error| <= c (|x_i|^2 + |x_j|^2)`` on the float32 rounding (``c`` from the dot-product error bound
+``gamma_D = D u / (1 - D u)``, u = 2^-24), every training row that could still be among the k nearest is kept
+as a candidate, its distance recomputed directly in float64, and the k nearest chosen from those. So float32
+inputs get the neighbours of a float64 computation at float32 speed. L1 has no GEMM form: it uses SciPy's
+compiled ``cdist`` in float64 blocks; cosine uses one GEMM of unit rows in the input dtype.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from visrec.classic.distances import (
     _unit_rows,
     as_float_pair,
     chunk_rows,
+    l1_block_float64,
     l2_squared_block,
     squared_norms,
 )
@@ -110,21 +112,19 @@ def k_smallest(d: np.ndarray, k: int) -> np.ndarray:
     return _sort_by_value_then_index(np.take_along_axis(d, part, axis=1), part)[1]
 
 
-def _exact_pairs(X: np.ndarray, Xtr: np.ndarray, rows, cols, metric: str) -> np.ndarray:
-    """float64 distances (squared for L2) of the pairs (X[rows[p]], Xtr[cols[p]]), in bounded blocks."""
+def _exact_pairs(X: np.ndarray, Xtr: np.ndarray, rows, cols) -> np.ndarray:
+    """float64 squared L2 distances of the pairs (X[rows[p]], Xtr[cols[p]]), in bounded blocks."""
     out = np.empty(len(rows), dtype=np.float64)
     step = max(1, (64 * 2**20) // (8 * X.shape[1]))
     for s in range(0, len(rows), step):
         diff = X[rows[s : s + step]].astype(np.float64) - Xtr[cols[s : s + step]]  # (p, D)
-        if metric == "l2":
-            out[s : s + step] = np.einsum("ij,ij->i", diff, diff)
-        else:
-            out[s : s + step] = np.abs(diff).sum(axis=1)
+        out[s : s + step] = np.einsum("ij,ij->i", diff, diff)
     return out
 
 
-def _refine_float32(Xc, Xtr, approx, scale_q, scale_t, k, metric):
-    """Exact float64 k nearest from float32 ``approx`` (m, N) with error bound c (scale_q[i] + scale_t[j])."""
+def _refine_float32(Xc, Xtr, approx, scale_q, scale_t, k):
+    """Exact float64 k nearest from float32 squared distances ``approx`` (m, N), whose error is at most
+    c (scale_q[i] + scale_t[j]) with scale the squared norms."""
     D = Xc.shape[1]
     gamma = D * _U32 / (1 - D * _U32)
     c = 2 * gamma + 8 * _U32  # covers the dot/sum, the norms and the final additions
@@ -133,7 +133,7 @@ def _refine_float32(Xc, Xtr, approx, scale_q, scale_t, k, metric):
     upper = (np.take_along_axis(approx, idx, 1) + c * scale_t[idx]).max(1) + c * scale_q  # (m,)
     lower = approx - (c * scale_t)[None, :]  # (m, N)
     rows, cols = np.nonzero(lower <= (upper + c * scale_q)[:, None])
-    exact = _exact_pairs(Xc, Xtr, rows, cols, metric)
+    exact = _exact_pairs(Xc, Xtr, rows, cols)
     order = np.lexsort((cols, exact, rows))
     rows, cols, exact = rows[order], cols[order], exact[order]
     starts = np.searchsorted(rows, np.arange(len(Xc)))
@@ -143,7 +143,7 @@ def _refine_float32(Xc, Xtr, approx, scale_q, scale_t, k, metric):
     nxt = np.minimum(starts + k, len(exact) - 1)
     tied = (nxt < np.append(starts[1:], len(exact))) & (exact[nxt] == dist[:, -1])
     for r in np.flatnonzero(tied):
-        full = _exact_pairs(Xc, Xtr, np.full(len(Xtr), r), np.arange(len(Xtr)), metric)
+        full = _exact_pairs(Xc, Xtr, np.full(len(Xtr), r), np.arange(len(Xtr)))
         sel = heap_select(full, k)
         dist[r], ind[r] = _sort_by_value_then_index(full[sel][None], sel[None])
     return dist, ind
@@ -156,8 +156,8 @@ def iter_chunked_kneighbors(
 
     X : ndarray of shape (M, D) queries; Xtr : ndarray of shape (N, D) training rows; k <= N.
     metric : "l2", "l1" or "cosine". chunk_size : query rows per chunk (None: from the 256 MB budget).
-    xtr_stats : optional precomputed per-training-row statistics (squared norms for L2, L1 norms for L1,
-    unit rows for cosine) as returned by :func:`training_stats`, so a fitted model computes them once.
+    xtr_stats : optional precomputed per-training-row statistics (squared norms for L2, unit rows for
+    cosine) as returned by :func:`training_stats`, so a fitted model computes them once.
     Yields ``rows`` (a slice of X), ``dist`` (m, k) ascending and ``ind`` (m, k) int64 training indices.
     Memory: one (m, N) block at a time.
     """
@@ -170,9 +170,9 @@ def iter_chunked_kneighbors(
 def _iter_kneighbors(X, Xtr, k, metric, chunk_size=None, xtr_stats=None):
     """:func:`iter_chunked_kneighbors` on inputs already checked by :func:`as_float_pair`."""
     stats = training_stats(Xtr, metric) if xtr_stats is None else xtr_stats
-    # Per chunk: the (m, N) block plus a boolean mask and a comparison of the same shape.
-    step = chunk_rows(len(Xtr), 2 * X.itemsize + 2, chunk_size)
-    fast32 = X.dtype == np.float32 and metric in ("l2", "l1")
+    # Per chunk: the (m, N) block, argpartition's int64 indices, a shifted copy and two boolean masks.
+    step = chunk_rows(len(Xtr), 2 * 8 + 8 + 2, chunk_size)
+    fast32 = X.dtype == np.float32 and metric == "l2"
     for s in range(0, len(X), step):
         Xc = X[s : s + step]
         sl = slice(s, s + len(Xc))
@@ -184,11 +184,10 @@ def _iter_kneighbors(X, Xtr, k, metric, chunk_size=None, xtr_stats=None):
         if metric == "l2":
             d = l2_squared_block(Xc, Xtr, stats)
             q = squared_norms(Xc)
-        else:
-            d = _l1_block(Xc, Xtr)
-            q = np.abs(Xc).sum(1, dtype=np.float64)
+        else:  # L1: SciPy's compiled cdist, float64 (no GEMM trick exists, so no float32 speed-up either)
+            d = l1_block_float64(Xc, Xtr)
         if fast32:
-            dist, ind = _refine_float32(Xc, Xtr, d, q.astype(np.float64), stats.astype(np.float64), k, metric)
+            dist, ind = _refine_float32(Xc, Xtr, d, q.astype(np.float64), stats.astype(np.float64), k)
         else:
             ind = k_smallest(d, k)
             dist = np.take_along_axis(d, ind, 1)
@@ -197,19 +196,12 @@ def _iter_kneighbors(X, Xtr, k, metric, chunk_size=None, xtr_stats=None):
         yield sl, dist.astype(X.dtype, copy=False), ind
 
 
-def _l1_block(Xc: np.ndarray, Xtr: np.ndarray) -> np.ndarray:
-    """L1 distances of a chunk in Xc's dtype by broadcasting in cache-sized sub-blocks. (m, N)."""
-    from visrec.classic.distances import l1_distances_no_loops
-
-    return l1_distances_no_loops(Xc, Xtr)
-
-
-def training_stats(Xtr: np.ndarray, metric: str) -> np.ndarray:
+def training_stats(Xtr: np.ndarray, metric: str) -> np.ndarray | None:
     """What :func:`iter_chunked_kneighbors` needs of the training rows, computed once at ``fit``."""
     if metric == "l2":
         return squared_norms(Xtr)
     if metric == "l1":
-        return np.abs(Xtr).sum(1, dtype=np.float64)
+        return None  # cdist needs nothing precomputed
     return _unit_rows(Xtr)
 
 
