@@ -141,7 +141,7 @@ def register(app: typer.Typer) -> None:
             "under 16 px, e.g. the 8x8 digits; 0: never).",
         ),
         loss: str = typer.Option("svm", "--loss", help="svm | softmax."),
-        lr: str = typer.Option("1e-3", "--lr", help="Learning rate, or a comma list to search."),
+        lr: str = typer.Option("1e-2", "--lr", help="Learning rate, or a comma list to search."),
         reg: str = typer.Option("1e-4", "--reg", help="Regularization strength, or a comma list to search."),
         reg_type: str = RegTypeOpt,
         iters: int = ItersOpt,

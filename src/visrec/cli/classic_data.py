@@ -14,6 +14,7 @@ import numpy as np
 
 from visrec.classic.persist import ClassicPredictor, save_predictor
 from visrec.cli.common import echo_table
+from visrec.data.dataset import ImageDataset
 from visrec.utils.errors import DataError
 from visrec.utils.rundir import RunDir
 from visrec.utils.validation import check_float, check_int
@@ -46,6 +47,23 @@ def stratified_subsample(labels: np.ndarray, limit: int, seed: int) -> np.ndarra
     return np.sort(np.argsort(rank, kind="stable")[:limit])
 
 
+def match_channels(images: np.ndarray, c: int) -> np.ndarray:
+    """Convert uint8 images (N, H, W, C') to C channels: RGB -> gray with PIL's "L" formula, gray -> RGB.
+
+    Image folders always decode to RGB; a grayscale model (the digits) then sees what ``visrec predict``
+    and PIL's ``convert("L")`` would give it.
+    """
+    if images.shape[-1] == c:
+        return images
+    if c == 1 and images.shape[-1] == 3:
+        rgb = images.astype(np.uint32)
+        gray = (rgb[..., 0] * 19595 + rgb[..., 1] * 38470 + rgb[..., 2] * 7471 + 0x8000) >> 16  # (N, H, W)
+        return gray.astype(np.uint8)[..., None]
+    if c == 3 and images.shape[-1] == 1:
+        return np.repeat(images, 3, axis=-1)
+    raise DataError(f"cannot convert images with {images.shape[-1]} channels to {c}; expected 1 or 3.")
+
+
 def load_splits(data, test_data=None, val_fraction=0.2, seed=0, limit=None, test_fraction=0.0) -> Splits:
     """Load ``data`` and split it (seeded, stratified); load ``test_data`` (split "test") when given."""
     from visrec.data.load import load_dataset
@@ -63,6 +81,14 @@ def load_splits(data, test_data=None, val_fraction=0.2, seed=0, limit=None, test
     test = ds.subset(te) if test_fraction else None
     if test_data is not None:
         test = load_dataset(test_data, split="test")
+        if test.image_shape[:2] == ds.image_shape[:2] and test.image_shape[2] != ds.image_shape[2]:
+            test = ImageDataset(
+                match_channels(test.images, ds.image_shape[2]),
+                test.labels,
+                test.class_names,
+                test.source,
+                test.fingerprint,
+            )
         if test.image_shape != ds.image_shape:
             raise DataError(
                 f"--test-data images have shape (H, W, C) = {test.image_shape} but --data images have "

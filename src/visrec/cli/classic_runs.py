@@ -24,15 +24,20 @@ def _mean_image():
     return MeanImage()
 
 
-def _evaluate(name, predictor, splits, plots_dir, t_fit, metrics, plots, prefix="") -> MethodResult:
-    """Accuracy on val (and test, once) plus the confusion matrices; fills ``metrics``."""
+def _evaluate(
+    name, predictor, splits, plots_dir, t_fit, metrics, plots, prefix="", val_confusion=True
+) -> MethodResult:
+    """Accuracy on val (and test, once) plus the confusion matrices; fills ``metrics``.
+
+    ``val_confusion=False`` skips the validation confusion matrix when there is a test split.
+    """
     from visrec.report import confusion_matrix
 
     names = predictor.class_names
     val_pred = predictor.predict(splits.val.images)
     val_acc = float(np.mean(val_pred == splits.val.labels))
     test_acc = None
-    if plots_dir is not None:
+    if plots_dir is not None and (val_confusion or splits.test is None):
         plots.append(
             confusion_matrix(
                 splits.val.labels,
@@ -96,7 +101,9 @@ def cross_validate_knn(X, y, ks, metric, folds, seed) -> np.ndarray:
     return scores
 
 
-def run_knn(splits: Splits, ks, metric="l2", folds=5, seed=0, plots_dir=None, prefix="") -> MethodResult:
+def run_knn(
+    splits: Splits, ks, metric="l2", folds=5, seed=0, plots_dir=None, prefix="", val_confusion=True
+) -> MethodResult:
     """Choose k (N-fold CV on train, or on val when ``folds == 0``), refit on train, evaluate."""
     from visrec import report
     from visrec.classic import KNearestNeighbor
@@ -165,7 +172,15 @@ def run_knn(splits: Splits, ks, metric="l2", folds=5, seed=0, plots_dir=None, pr
             )
         )
     return _evaluate(
-        f"k-NN (k={best_k}, {metric})", predictor, splits, plots_dir, t_fit, metrics, plots, prefix
+        f"k-NN (k={best_k}, {metric})",
+        predictor,
+        splits,
+        plots_dir,
+        t_fit,
+        metrics,
+        plots,
+        prefix,
+        val_confusion,
     )
 
 
@@ -232,6 +247,7 @@ def run_linear(
     seed=0,
     plots_dir=None,
     prefix="",
+    val_confusion=True,
 ) -> MethodResult:
     """Linear SVM or Softmax on mean-subtracted pixels; (lr, reg) chosen on validation."""
     from visrec import report
@@ -287,7 +303,9 @@ def run_linear(
                 clf.loss_history_, plots_dir / f"{prefix}loss.png", title=f"linear {name} training loss"
             )
         )
-    return _evaluate(f"linear {loss}", predictor, splits, plots_dir, t_fit, metrics, plots, prefix)
+    return _evaluate(
+        f"linear {loss}", predictor, splits, plots_dir, t_fit, metrics, plots, prefix, val_confusion
+    )
 
 
 def auto_resize(image_shape, features, resize):
@@ -307,7 +325,7 @@ def run_features(
     features=("hog", "color"),
     resize=None,
     loss="svm",
-    lrs=(1e-3,),
+    lrs=(1e-2,),
     regs=(1e-4,),
     reg_type="l2",
     iters=1500,
@@ -316,6 +334,7 @@ def run_features(
     seed=0,
     plots_dir=None,
     prefix="",
+    val_confusion=True,
 ) -> MethodResult:
     """Image features (Lecture 3, L2836-2925) -> standardization -> linear classifier chosen on val."""
     from visrec import report
@@ -380,5 +399,13 @@ def run_features(
             )
         )
     return _evaluate(
-        f"{'+'.join(features)} + {loss}", predictor, splits, plots_dir, t_fit, metrics, plots, prefix
+        f"{'+'.join(features)} + {loss}",
+        predictor,
+        splits,
+        plots_dir,
+        t_fit,
+        metrics,
+        plots,
+        prefix,
+        val_confusion,
     )

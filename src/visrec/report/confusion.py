@@ -39,34 +39,35 @@ def confusion_matrix(y_true, y_pred, path: str | Path, class_names, title: str =
     cm = confusion_counts(y_true, y_pred, k)
     totals = cm.sum(axis=1, keepdims=True)
     norm = np.divide(cm, totals, out=np.zeros(cm.shape), where=totals > 0)
-    size = max(4.0, 0.5 * k + 2)
-    fig = new_figure(2 * size + 1, size)
+    size = max(3.5, 0.38 * k + 1.5)
+    fig = new_figure(1.75 * size + 0.6, size, layout=None)
     axes = fig.subplots(1, 2)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.86, wspace=0.25)
     show_text = k <= 20
     for ax, mat, sub, fmt in (
         (axes[0], cm, "counts", "d"),
         (axes[1], norm, "normalized by true class", ".2f"),
     ):
-        im = ax.imshow(mat, cmap="Blues", vmin=0)
+        im = ax.imshow(mat, cmap="Blues", vmin=0, vmax=1 if mat is norm else None)
         ax.set_xticks(range(k), names, rotation=60, ha="right", fontsize=8)
         ax.set_yticks(range(k), names, fontsize=8)
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
         ax.set_title(sub, fontsize=10)
-        fig.colorbar(im, ax=ax, shrink=0.8)
-        if show_text:
+        if not show_text:  # with numbers in the cells a colour bar adds nothing
+            fig.colorbar(im, ax=ax, shrink=0.8)
+        if show_text:  # empty cells stay blank, so the mistakes stand out (and drawing stays fast)
             hi = mat.max() if mat.max() > 0 else 1
-            for i in range(k):
-                for j in range(k):
-                    ax.text(
-                        j,
-                        i,
-                        format(mat[i, j], fmt),
-                        ha="center",
-                        va="center",
-                        fontsize=7,
-                        color="white" if mat[i, j] > 0.6 * hi else "black",
-                    )
+            for i, j in zip(*np.nonzero(cm), strict=True):
+                ax.text(
+                    j,
+                    i,
+                    format(mat[i, j], fmt),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if mat[i, j] > 0.6 * hi else "black",
+                )
     acc = np.trace(cm) / max(cm.sum(), 1)
     fig.suptitle(f"{title} (accuracy {acc:.3f}, N = {cm.sum()})")
     return save_png(fig, path)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from visrec.report._figure import as_images, grid_shape, new_figure, rescale_to_uint8, save_png, to_display
+from visrec.report._figure import as_images, draw_mosaic, grid_shape, rescale_to_uint8, save_png, to_uint8
 
 
 def image_grid(
@@ -32,19 +32,12 @@ def image_grid(
     if titles is not None and len(titles) != n:
         raise ValueError(f"titles must hold N = {n} strings, one per image; got {len(titles)}.")
     rows, cols = grid_shape(n, ncols)
-    fig = new_figure(1.1 * cols + 0.2, 1.2 * rows + (0.4 if title else 0.1))
-    axes = fig.subplots(rows, cols, squeeze=False)
-    for i, ax in enumerate(axes.ravel()):
-        ax.axis("off")
-        if i >= n:
-            continue
-        img, kw = to_display(x[i], rescale=rescale)
-        ax.imshow(img, interpolation="nearest", **kw)
-        if titles is not None:
-            ax.set_title(str(titles[i]), fontsize=7)
-    if title:
-        fig.suptitle(title)
-    return save_png(fig, path)
+    shown = [to_uint8(img, rescale) for img in x]
+    tiles = [[shown[i * cols + j] if i * cols + j < n else None for j in range(cols)] for i in range(rows)]
+    names = None
+    if titles is not None:
+        names = [[titles[i * cols + j] if i * cols + j < n else "" for j in range(cols)] for i in range(rows)]
+    return save_png(draw_mosaic(tiles, names, title=title), path)
 
 
 def filters_grid(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from visrec.report._figure import as_images, new_figure, save_png, to_display
+from visrec.report._figure import as_images, draw_mosaic, save_png, to_uint8
 
 
 def nearest_neighbors(
@@ -47,23 +47,14 @@ def nearest_neighbors(
 
     ql = None if query_labels is None else np.asarray(query_labels).reshape(m)
     nl = None if neighbor_labels is None else np.asarray(neighbor_labels).reshape(m, k)
-    fig = new_figure(1.2 * (k + 1), 1.25 * m + 0.5)
-    axes = fig.subplots(m, k + 1, squeeze=False)
+    tiles, titles, colors = [], [], []
     for i in range(m):
-        img, kw = to_display(q[i])
-        axes[i, 0].imshow(img, interpolation="nearest", **kw)
-        axes[i, 0].set_title("query" if ql is None else f"query: {name(ql[i])}", fontsize=7)
+        tiles.append([to_uint8(q[i])] + [to_uint8(nb[i, j]) for j in range(k)])
+        titles.append(["query" if ql is None else f"query: {name(ql[i])}"])
+        colors.append(["black"])
         for j in range(k):
-            img, kw = to_display(nb[i, j])
-            ax = axes[i, j + 1]
-            ax.imshow(img, interpolation="nearest", **kw)
-            if nl is not None:
-                color = "black" if ql is None else ("green" if nl[i, j] == ql[i] else "red")
-                ax.set_title(name(nl[i, j]), fontsize=7, color=color)
-        for ax in axes[i]:
-            ax.set_xticks([])
-            ax.set_yticks([])
-        for spine in axes[i, 0].spines.values():
-            spine.set_linewidth(2)
-    fig.suptitle(title, fontsize=9)
-    return save_png(fig, path)
+            titles[i].append("" if nl is None else name(nl[i, j]))
+            colors[i].append(
+                "black" if ql is None or nl is None else ("green" if nl[i, j] == ql[i] else "red")
+            )
+    return save_png(draw_mosaic(tiles, titles, colors, title=title), path)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from visrec.report._figure import as_images, check_names, new_figure, rescale_to_uint8, save_png, to_display
+from visrec.report._figure import as_images, check_names, draw_mosaic, rescale_to_uint8, save_png
 
 
 def linear_templates(templates, path: str | Path, class_names=None, title: str = "linear templates") -> Path:
@@ -21,16 +21,8 @@ def linear_templates(templates, path: str | Path, class_names=None, title: str =
     """
     t = as_images("templates", templates, shape_doc="(K, H, W, C)")
     names = check_names(class_names, len(t))
-    k = len(t)
-    fig = new_figure(1.4 * k, 1.9)
-    axes = fig.subplots(1, k, squeeze=False)[0]
-    for ax, w, name in zip(axes, t, names, strict=True):
-        img, kw = to_display(rescale_to_uint8(w))
-        ax.imshow(img, interpolation="nearest", **kw)
-        ax.set_title(name, fontsize=9)
-        ax.axis("off")
-    fig.suptitle(title)
-    return save_png(fig, path)
+    tiles = [[rescale_to_uint8(w) for w in t]]
+    return save_png(draw_mosaic(tiles, [names], title=title, inches_per_tile=1.3), path)
 
 
 def templates_from_weights(W, image_shape) -> np.ndarray:
