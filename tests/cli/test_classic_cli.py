@@ -231,3 +231,39 @@ def test_stratified_subsample_keeps_proportions():
     assert len(idx) == len(set(idx)) == 100
     assert np.bincount(y[idx]).tolist() == [50, 30, 20]
     assert not np.array_equal(idx, stratified_subsample(y, 100, seed=4))
+
+
+def test_features_on_digits_upsamples_for_hog(tmp_path, capsys):
+    out = tmp_path / "feat"
+    code, stdout, err = cli(
+        capsys,
+        "features",
+        "--features",
+        "hog",
+        "--limit",
+        "300",
+        "--loss",
+        "softmax",
+        "--lr",
+        "1e-1",
+        "--reg",
+        "1e-4,1e-2",
+        "--iters",
+        "200",
+        "--out",
+        out,
+    )
+    assert code == 0, err
+    met, model = _json(out / "metrics.json"), _json(out / "model.json")
+    assert (
+        met["chosen"]["resize"] == [32, 32] and met["feature_dim"] == 4 * 4 * 9
+    )  # 32x32, 8-px cells, 9 bins
+    assert len(met["search"]) == 2 and met["val_accuracy"] > 0.8
+    assert model["model"] == "features_linear" and model["input_shape"] == [8, 8, 1]
+    assert (out / "plots" / "loss.png").is_file() and (out / "plots" / "confusion_val.png").is_file()
+
+
+def test_help_text_everywhere(capsys):
+    for command in ("knn", "linear", "features", "demo", "predict"):
+        code, out, _ = cli(capsys, command, "--help")
+        assert code == 0 and "Example: visrec" in out, command

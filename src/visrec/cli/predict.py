@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from visrec.cli.common import echo_table
 from visrec.utils.errors import DataError
 
 #: model.json "kind" -> module with load_predictor(run_dir); imported only when needed.
@@ -130,11 +129,19 @@ def register(app: typer.Typer) -> None:
         Example: visrec predict --model runs/knn-20250101-120000 cat.png dog.jpg
         """
         rows = predict_files(model, images)
-        echo_table(
-            f"predictions of {model}",
-            ["file", "predicted class", "probability"],
-            [
-                [r["file"], r["class"], "-" if r["probability"] is None else f"{r['probability']:.3f}"]
-                for r in rows
-            ],
-        )
+        print_predictions(f"predictions of {model}", rows)
+
+
+def print_predictions(title: str, rows: list[dict]) -> None:
+    """A rich table wide enough that file paths are never wrapped or cut."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("file", no_wrap=True)
+    table.add_column("predicted class")
+    table.add_column("probability", justify="right")
+    for r in rows:
+        table.add_row(r["file"], r["class"], "-" if r["probability"] is None else f"{r['probability']:.3f}")
+    width = max(len(r["file"]) for r in rows) + max(len(r["class"]) for r in rows) + 40
+    Console(width=max(80, width)).print(table)
