@@ -10,7 +10,8 @@ DataOpt = typer.Option(
     None,
     "--data",
     help="Dataset: 'digits' (embedded default), a cifar-10-batches-py/ or -bin/ folder, an MNIST IDX "
-    "folder, or an image-folder tree root/<class>/*.jpg.",
+    "folder (e.g. ../shared/data/mnist-t10k), an image-folder tree root/<class>/*.jpg, or a root holding "
+    "train/ and test/ image folders.",
 )
 TestDataOpt = typer.Option(None, "--test-data", help="Held-out test set, evaluated once at the very end.")
 OutOpt = typer.Option(None, "--out", help="Run directory to write (default runs/<command>-<time>).")
