@@ -64,15 +64,35 @@ def match_channels(images: np.ndarray, c: int) -> np.ndarray:
     raise DataError(f"cannot convert images with {images.shape[-1]} channels to {c}; expected 1 or 3.")
 
 
+def _image_folder_quota(data, limit: int) -> int | None:
+    """For an image folder, decode only ceil(limit / K) files per class (then subsample); else None.
+
+    Decoding 50,000 JPEGs to keep 2,000 would dominate a quick ``--limit`` run.
+    """
+    from visrec.data.image_folder import list_image_folder
+    from visrec.data.load import detect_format
+
+    if data is None or str(data) == "digits":
+        return None
+    kind, folder = detect_format(data)
+    if kind != "image-folder":
+        return None
+    names, _, _ = list_image_folder(folder, limit_per_class=1)
+    return -(-limit // max(len(names), 1))
+
+
 def load_splits(data, test_data=None, val_fraction=0.2, seed=0, limit=None, test_fraction=0.0) -> Splits:
     """Load ``data`` and split it (seeded, stratified); load ``test_data`` (split "test") when given."""
     from visrec.data.load import load_dataset
     from visrec.data.splits import train_val_test_split
 
     val_fraction = check_float("val_fraction", val_fraction, low=0.0, high=1.0, closed="neither")
-    ds = load_dataset(data)
+    per_class = None
     if limit is not None:
         limit = check_int("limit", limit, low=10)
+        per_class = _image_folder_quota(data, limit)
+    ds = load_dataset(data, limit_per_class=per_class) if per_class else load_dataset(data)
+    if limit is not None:
         if limit < len(ds):
             ds = ds.subset(stratified_subsample(ds.labels, limit, seed))
     tr, va, te = train_val_test_split(

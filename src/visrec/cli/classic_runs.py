@@ -158,14 +158,15 @@ def run_knn(
                 title=f"{folds}-fold CV of k ({metric})" if folds else f"validation accuracy vs k ({metric})",
             )
         )
-        n = min(8, len(splits.val))
-        _, ind = knn.kneighbors(pre.transform(splits.val.flat(np.float32)[:n]), min(7, len(y)))  # (n, k')
+        _, first = np.unique(splits.val.labels, return_index=True)
+        q = np.sort(first)[:10]  # one validation image per class (up to 10 rows)
+        _, ind = knn.kneighbors(pre.transform(splits.val.flat(np.float32)[q]), min(7, len(y)))  # (rows, k')
         plots.append(
             report.nearest_neighbors(
-                splits.val.images[:n],
+                splits.val.images[q],
                 splits.train.images[ind],
                 plots_dir / f"{prefix}nearest_neighbors.png",
-                splits.val.labels[:n],
+                splits.val.labels[q],
                 y[ind],
                 splits.train.class_names,
                 title=f"validation images and their nearest training images ({metric})",
