@@ -106,3 +106,32 @@ def test_conv_channel_mismatch_and_bad_bias_are_clear():
         )
     with pytest.raises(ValueError, match="unknown"):
         conv_forward_fast(np.zeros((1, 3, 5, 5)), np.zeros((2, 3, 3, 3)), np.zeros(2), {"strides": 1})
+
+
+def test_backward_without_dx_gives_the_same_weight_gradients():
+    rng = np.random.default_rng(4)
+    x, w, b = rng.standard_normal((3, 2, 5, 5)), rng.standard_normal((4, 2, 3, 3)), rng.standard_normal(4)
+    out, cache = conv_forward_fast(x, w, b, {"stride": 1, "pad": 1})
+    dout = rng.standard_normal(out.shape)
+    dx, dw, db = conv_backward_fast(dout, cache)
+    none, dw2, db2 = conv_backward_fast(dout, cache, need_dx=False)
+    assert none is None
+    np.testing.assert_allclose(dw2, dw, rtol=1e-13)
+    np.testing.assert_allclose(db2, db, rtol=1e-13)
+
+
+def test_blocks_of_images_give_the_same_result_as_one_block(monkeypatch):
+    from visrec.numpy_nn.layers import conv
+
+    rng = np.random.default_rng(5)
+    x, w, b = rng.standard_normal((7, 3, 6, 6)), rng.standard_normal((2, 3, 3, 3)), rng.standard_normal(2)
+    param = {"stride": 1, "pad": 1}
+    out1, cache1 = conv_forward_fast(x, w, b, param)
+    grads1 = conv_backward_fast(out1, cache1)
+    monkeypatch.setattr(conv, "_BLOCK_BYTES", 1)  # one image per block
+    assert len(conv._image_blocks(7, 6, 6, 27, 8)) == 7
+    out2, cache2 = conv_forward_fast(x, w, b, param)
+    grads2 = conv_backward_fast(out1, cache2)
+    np.testing.assert_allclose(out2, out1, rtol=1e-13)
+    for g1, g2 in zip(grads1, grads2, strict=True):
+        np.testing.assert_allclose(g2, g1, rtol=1e-12)
