@@ -129,3 +129,17 @@ def test_errors_name_parameter_and_range():
 def test_check_estimator():
     # Nothing skipped on purpose (the array-API and pandas checks skip themselves when those are absent).
     check_estimator(KNearestNeighbor())
+
+
+def test_integer_pixels_take_the_exact_float32_path():
+    from visrec.classic.neighbors import exact_int_block_size, l2_squared_exact_int, training_stats
+
+    assert exact_int_block_size(128, 255) == 514  # 514 * 128 * 255 <= 2^24 < 515 * 128 * 255
+    rng = np.random.default_rng(6)
+    Xtr = rng.integers(0, 256, (120, 1100)).astype(np.float32)  # D > 514: several GEMM blocks
+    X = rng.integers(0, 256, (9, 1100)).astype(np.float32)
+    ref = ((X.astype(np.int64)[:, None, :] - Xtr.astype(np.int64)[None]) ** 2).sum(-1)  # exact integers
+    got = l2_squared_exact_int(X, Xtr, training_stats(Xtr, "l2"), 514, 128.0)
+    np.testing.assert_array_equal(got, ref)
+    d, i = kneighbors(X, Xtr, 3)
+    np.testing.assert_array_equal(i, np.argsort(ref, axis=1, kind="stable")[:, :3])

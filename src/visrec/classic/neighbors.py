@@ -4,13 +4,19 @@ Ties: neighbours are returned sorted by distance, equal distances by training in
 rows tie at the k-th distance, the *set* kept is the one scikit-learn's brute-force search keeps when it
 scans training rows in order (a fixed-size max-heap, :func:`heap_select`), so the votes match it.
 
-The float32 fast path (L2): a chunk's squared distances are first computed with a float32 GEMM (twice the
-speed of float64). Rounding can reorder near-ties, so the result is then made *exact*: with a rigorous bound
-``|error| <= c (|x_i|^2 + |x_j|^2)`` on the float32 rounding (``c`` from the dot-product error bound
-``gamma_D = D u / (1 - D u)``, u = 2^-24), every training row that could still be among the k nearest is kept
-as a candidate, its distance recomputed directly in float64, and the k nearest chosen from those. So float32
-inputs get the neighbours of a float64 computation at float32 speed. L1 has no GEMM form: it uses SciPy's
-compiled ``cdist`` in float64 blocks; cosine uses one GEMM of unit rows in the input dtype.
+The float32 fast paths (L2).
+
+- Integer-valued data (pixels stored as float32): float32 GEMMs over column blocks short enough that every
+  partial sum is an integer below 2^24 are *exact*; added up in float64 (:func:`l2_squared_exact_int`)
+  they give exact distances at float32 speed.
+- Other float32 data: a chunk's squared distances come from one float32 GEMM; rounding can reorder
+  near-ties, so the result is then made exact: with a rigorous bound ``|error| <= c (|x_i|^2 + |x_j|^2)``
+  (``c`` from the dot-product error bound ``gamma_D = D u / (1 - D u)``, u = 2^-24), every training row that
+  could still be among the k nearest is kept as a candidate, its distance recomputed directly in float64,
+  and the k nearest chosen from those (slower when many rows crowd around the k-th distance).
+
+So float32 inputs get the neighbours of a float64 computation. L1 has no GEMM form: it uses SciPy's compiled
+``cdist`` in float64 blocks; cosine uses one GEMM of unit rows in the input dtype.
 """
 
 from __future__ import annotations
@@ -26,7 +32,6 @@ from visrec.classic.distances import (
     chunk_rows,
     l1_block_float64,
     l2_squared_block,
-    squared_norms,
 )
 from visrec.utils.validation import check_choice, check_int
 
@@ -149,15 +154,57 @@ def _refine_float32(Xc, Xtr, approx, scale_q, scale_t, k):
     return dist, ind
 
 
+def integer_max(X: np.ndarray) -> float | None:
+    """``max |X|`` when every entry of X is an integer (e.g. pixels stored as float32), else None."""
+    top = 0.0
+    for s in range(0, len(X), 4096):  # row blocks: no full-size temporary
+        b = X[s : s + 4096]
+        if not np.array_equal(b, np.rint(b)):
+            return None
+        top = max(top, float(np.abs(b).max(initial=0)))
+    return top
+
+
+def exact_int_block_size(qmax: float, tmax: float) -> int:
+    """Columns per float32 GEMM block whose dot products are exact for integers bounded by qmax, tmax.
+
+    Every partial sum of B products of integers up to qmax * tmax stays within 2^24, where float32 still
+    represents every integer, so any summation order is exact. Pixels shifted by -128 against raw pixels
+    (128 * 255): B = 514.
+    """
+    return int(2**24 // max(qmax * tmax, 1.0))
+
+
+def l2_squared_exact_int(Xc: np.ndarray, Xtr: np.ndarray, stats: dict, block: int, shift: float):
+    """Exact float64 squared L2 distances of integer-valued float32 rows, at float32 GEMM speed.
+
+    ``x.y = (x - shift).y + shift * sum(y)``: the first term is a sum of float32 GEMMs over column blocks of
+    ``block`` (exact, see :func:`exact_int_block_size`; the shift halves the largest query value, doubling
+    the block), accumulated in float64 over tiles of 16,384 training rows (about 20% over one float32 GEMM).
+    Xc (m, D), Xtr (N, D); stats from :func:`training_stats`. Returns (m, N) float64.
+    """
+    Xs = Xc - np.float32(shift)  # (m, D), exact: integers
+    out = np.zeros((len(Xc), len(Xtr)))
+    for t in range(0, len(Xtr), 16384):
+        T, acc = Xtr[t : t + 16384], out[:, t : t + 16384]
+        for s in range(0, Xc.shape[1], block):
+            acc += Xs[:, s : s + block] @ T[:, s : s + block].T  # (m, n) float32, exact integers
+    out += shift * stats["sum"][None, :]  # now x.y
+    out *= -2
+    out += np.einsum("ij,ij->i", Xc, Xc, dtype=np.float64)[:, None]
+    out += stats["sq"][None, :]
+    return out
+
+
 def iter_chunked_kneighbors(
-    X, Xtr, k: int, metric: str = "l2", chunk_size: int | None = None, xtr_stats: np.ndarray | None = None
+    X, Xtr, k: int, metric: str = "l2", chunk_size: int | None = None, xtr_stats: dict | None = None
 ) -> Iterator[tuple[slice, np.ndarray, np.ndarray]]:
     """Yield ``(rows, dist, ind)`` for consecutive chunks of queries: the k nearest training rows of each.
 
     X : ndarray of shape (M, D) queries; Xtr : ndarray of shape (N, D) training rows; k <= N.
     metric : "l2", "l1" or "cosine". chunk_size : query rows per chunk (None: from the 256 MB budget).
-    xtr_stats : optional precomputed per-training-row statistics (squared norms for L2, unit rows for
-    cosine) as returned by :func:`training_stats`, so a fitted model computes them once.
+    xtr_stats : optional dict of per-training-row statistics from :func:`training_stats`, so that a fitted
+    model computes them once.
     Yields ``rows`` (a slice of X), ``dist`` (m, k) ascending and ``ind`` (m, k) int64 training indices.
     Memory: one (m, N) block at a time.
     """
@@ -177,17 +224,24 @@ def _iter_kneighbors(X, Xtr, k, metric, chunk_size=None, xtr_stats=None):
         Xc = X[s : s + step]
         sl = slice(s, s + len(Xc))
         if metric == "cosine":
-            d = np.clip(1 - _unit_rows(Xc) @ stats.T, 0, 2)
+            d = np.clip(1 - _unit_rows(Xc) @ stats["unit"].T, 0, 2)
             ind = k_smallest(d, k)
             yield sl, np.take_along_axis(d, ind, 1), ind
             continue
-        if metric == "l2":
-            d = l2_squared_block(Xc, Xtr, stats)
-            q = squared_norms(Xc)
+        exact32 = False
+        if fast32 and stats["int_max"] is not None and integer_max(Xc) is not None:
+            shift = float(np.rint((Xc.min() + Xc.max()) / 2))
+            block = exact_int_block_size(float(np.abs(Xc - shift).max()), stats["int_max"])
+            exact32 = block >= min(64, Xc.shape[1])
+        if exact32:  # integer pixels: exact float32 GEMM blocks, no re-check needed
+            d = l2_squared_exact_int(Xc, Xtr, stats, block, shift)
+        elif metric == "l2":
+            d = l2_squared_block(Xc, Xtr, stats["sq"].astype(X.dtype))
         else:  # L1: SciPy's compiled cdist, float64 (no GEMM trick exists, so no float32 speed-up either)
             d = l1_block_float64(Xc, Xtr)
-        if fast32:
-            dist, ind = _refine_float32(Xc, Xtr, d, q.astype(np.float64), stats.astype(np.float64), k)
+        if fast32 and not exact32:
+            q = np.einsum("ij,ij->i", Xc, Xc, dtype=np.float64)
+            dist, ind = _refine_float32(Xc, Xtr, d, q, stats["sq"], k)
         else:
             ind = k_smallest(d, k)
             dist = np.take_along_axis(d, ind, 1)
@@ -196,13 +250,20 @@ def _iter_kneighbors(X, Xtr, k, metric, chunk_size=None, xtr_stats=None):
         yield sl, dist.astype(X.dtype, copy=False), ind
 
 
-def training_stats(Xtr: np.ndarray, metric: str) -> np.ndarray | None:
-    """What :func:`iter_chunked_kneighbors` needs of the training rows, computed once at ``fit``."""
+def training_stats(Xtr: np.ndarray, metric: str) -> dict:
+    """What :func:`iter_chunked_kneighbors` needs of the training rows, computed once at ``fit``:
+    L2: float64 squared norms ``sq`` and sums ``sum`` (N,), ``int_max`` (:func:`integer_max`, float32 only);
+    cosine: ``unit`` rows (N, D); L1: nothing."""
     if metric == "l2":
-        return squared_norms(Xtr)
+        int_max = integer_max(Xtr) if Xtr.dtype == np.float32 else None
+        return {
+            "sq": np.einsum("ij,ij->i", Xtr, Xtr, dtype=np.float64),
+            "sum": Xtr.sum(axis=1, dtype=np.float64),
+            "int_max": int_max,
+        }
     if metric == "l1":
-        return None  # cdist needs nothing precomputed
-    return _unit_rows(Xtr)
+        return {}
+    return {"unit": _unit_rows(Xtr)}
 
 
 def kneighbors(X, Xtr, k: int, metric: str = "l2", chunk_size: int | None = None, xtr_stats=None):
