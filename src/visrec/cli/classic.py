@@ -39,8 +39,12 @@ from visrec.utils.rundir import RunDir
 from visrec.utils.validation import check_choice, check_int
 
 LimitOpt = typer.Option(None, "--limit", help="Use a stratified random subsample of N training images.")
-LrOpt = typer.Option(None, "--lr", help="Learning rate, or a comma list to search (chosen on validation).")
-RegOpt = typer.Option(None, "--reg", help="Regularization strength, or a comma list to search.")
+LrOpt = typer.Option(
+    None, "--lr", help="Learning rate, or a comma list to search (chosen on validation). Default 1e-7."
+)
+RegOpt = typer.Option(
+    None, "--reg", help="Regularization strength, or a comma list to search. Default 2.5e4."
+)
 RegTypeOpt = typer.Option("l2", "--reg-type", help="l2 | l1 | elastic (Lecture 3, L1697-1701).")
 ItersOpt = typer.Option(1500, "--iters", help="SGD iterations.")
 BatchOpt = typer.Option(200, "--batch-size", help="Minibatch size.")

@@ -169,12 +169,21 @@ def write_run(
     save_predictor(run, result.predictor, {"method": result.name})
 
 
+def _show(value) -> str:
+    """A hyperparameter for the result table: 1e-07 not 0.0000, hog+color not ['hog', 'color']."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list | tuple):
+        return "+".join(str(v) for v in value) if value else "-"
+    return "-" if value is None else str(value)
+
+
 def print_result(result: MethodResult) -> None:
-    rows = [["method", result.name], ["validation accuracy", result.val_accuracy]]
+    rows = [["method", result.name], ["validation accuracy", f"{result.val_accuracy:.4f}"]]
     if result.test_accuracy is not None:
-        rows.append(["test accuracy", result.test_accuracy])
-    rows += [[f"chosen {k}", v] for k, v in result.metrics.get("chosen", {}).items()]
-    rows.append(["fit time (s)", result.fit_seconds])
+        rows.append(["test accuracy", f"{result.test_accuracy:.4f}"])
+    rows += [[f"chosen {k}", _show(v)] for k, v in result.metrics.get("chosen", {}).items()]
+    rows.append(["fit time (s)", f"{result.fit_seconds:.2f}"])
     echo_table("result", ["", "value"], rows)
 
 
