@@ -170,3 +170,22 @@ def test_predict_errors(tmp_path, capsys, splits):
     for (run, *files), message in cases:
         code, out, err = cli(capsys, "predict", "--model", run, *files)
         assert code != 0 and message in err and "Traceback" not in err, (message, err)
+
+
+@pytest.mark.parametrize("kind", ["knn", "softmax"])
+def test_saved_model_with_a_class_missing_from_training(tmp_path, splits, kind):
+    """predict_proba always has one column per class name; a class never seen in training gets 0."""
+    from dataclasses import replace
+
+    from visrec.classic.persist import load_predictor
+
+    keep = splits.train.labels != 9
+    partial = replace(splits, train=splits.train.subset(np.flatnonzero(keep)))
+    predictor = _fit_and_save(kind, partial, tmp_path / "run")
+    loaded = load_predictor(tmp_path / "run")
+    images = splits.val.images[:20]
+    proba = loaded.predict_proba(images)
+    assert proba.shape == (20, 10) and np.all(proba[:, 9] == 0)
+    np.testing.assert_allclose(proba.sum(1), 1.0)
+    assert np.array_equal(loaded.predict(images), predictor.predict(images))
+    assert np.array_equal(proba.argmax(1), loaded.predict(images))  # ties: the smallest label, both ways

@@ -97,19 +97,23 @@ class ClassicPredictor:
         return np.asarray(self.estimator.predict(self.transform(images)), dtype=np.int64)
 
     def predict_proba(self, images) -> np.ndarray:
-        """Class probabilities (N, K): kNN vote fractions, Softmax probabilities, SVM softmax(scores)."""
+        """Class probabilities (N, K) over all K class_names: kNN vote fractions, Softmax probabilities,
+        SVM softmax(scores). A class absent from the training split gets probability 0."""
         X = self.transform(images)
         if hasattr(self.estimator, "predict_proba"):
-            try:
-                return np.asarray(self.estimator.predict_proba(X))
-            except (AttributeError, NotImplementedError):
-                pass
-        s = np.asarray(self.estimator.decision_function(X), dtype=np.float64)
-        if s.ndim == 1:  # binary: scikit-learn's s_1 - s_0, back to (N, 2) scores with the same difference
-            s = np.stack([np.zeros_like(s), s], axis=1)
-        s = s - s.max(axis=1, keepdims=True)
-        p = np.exp(s)
-        return p / p.sum(axis=1, keepdims=True)
+            p = np.asarray(self.estimator.predict_proba(X), dtype=np.float64)
+        else:
+            s = np.asarray(self.estimator.decision_function(X), dtype=np.float64)
+            if s.ndim == 1:  # binary: scikit-learn's s_1 - s_0, back to (N, 2) scores with that difference
+                s = np.stack([np.zeros_like(s), s], axis=1)
+            p = np.exp(s - s.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+        classes = np.asarray(self.estimator.classes_, dtype=np.int64)  # (K',) labels seen in training
+        if len(classes) == len(self.class_names) and np.array_equal(classes, np.arange(len(classes))):
+            return p
+        out = np.zeros((len(p), len(self.class_names)))
+        out[:, classes] = p  # (N, K)
+        return out
 
     def score(self, images, labels) -> float:
         """Accuracy on ``images`` (N, H, W, C) with true ``labels`` (N,)."""

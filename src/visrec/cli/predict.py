@@ -69,7 +69,8 @@ def read_image(path: str | Path, input_shape) -> tuple[np.ndarray, str | None]:
             f"the model expects C = {c} channels; only grayscale (1) or RGB (3) images are supported."
         )
     if not path.is_file():
-        raise FileNotFoundError(f"image file {path} does not exist.")
+        what = "is a folder, not an image file" if path.is_dir() else "does not exist"
+        raise FileNotFoundError(f"image file {path} {what}.")
     try:
         with Image.open(path) as im:
             im = im.convert("L" if c == 1 else "RGB")
