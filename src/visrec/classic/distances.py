@@ -157,7 +157,10 @@ def l1_distances_no_loops(X, Xtr, chunk_size: int | None = None) -> np.ndarray:
     out = np.empty((M, N), dtype=X.dtype)
     # Cache-sized blocks: about 8 MB of differences per broadcast.
     block = 8 * 2**20 // max(1, D * X.itemsize)
-    rows = chunk_rows(1, 1, chunk_size) if chunk_size is not None else max(1, min(M, int(block**0.5)))
+    if chunk_size is not None:
+        rows = check_int("chunk_size", chunk_size, low=1)
+    else:
+        rows = max(1, min(M, int(block**0.5)))
     cols = max(1, block // rows)
     for s in range(0, M, rows):
         for t in range(0, N, cols):
