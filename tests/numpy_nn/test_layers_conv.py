@@ -135,3 +135,15 @@ def test_blocks_of_images_give_the_same_result_as_one_block(monkeypatch):
     np.testing.assert_allclose(out2, out1, rtol=1e-13)
     for g1, g2 in zip(grads1, grads2, strict=True):
         np.testing.assert_allclose(g2, g1, rtol=1e-12)
+
+
+def test_keyword_form_conv_forward_equals_the_naive_conv():
+    from visrec.numpy_nn.layers import conv_backward, conv_forward
+
+    rng = np.random.default_rng(6)
+    x, w, b = rng.standard_normal((2, 3, 7, 7)), rng.standard_normal((2, 3, 3, 3)), rng.standard_normal(2)
+    out, cache = conv_forward(x, w, b, stride=2, pad=1)
+    ref, ref_cache = conv_forward_naive(x, w, b, {"stride": 2, "pad": 1})
+    np.testing.assert_allclose(out, ref, rtol=1e-12)
+    for g, r in zip(conv_backward(out, cache), conv_backward_naive(out, ref_cache), strict=True):
+        np.testing.assert_allclose(g, r, rtol=1e-11)

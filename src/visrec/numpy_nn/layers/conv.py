@@ -24,6 +24,8 @@ __all__ = [
     "conv_backward_fast",
     "conv_forward_im2col",
     "conv_backward_im2col",
+    "conv_forward",
+    "conv_backward",
 ]
 
 
@@ -175,3 +177,13 @@ def conv_backward_fast(dout: np.ndarray, cache, need_dx: bool = True):
 # The names used in the design notes: the fast path *is* the im2col path.
 conv_forward_im2col = conv_forward_fast
 conv_backward_im2col = conv_backward_fast
+
+
+def conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1, pad: int = 0):
+    """Keyword form of :func:`conv_forward_fast`: ``conv_forward(x, w, b, stride=1, pad=0)``."""
+    return conv_forward_fast(x, w, b, {"stride": stride, "pad": pad})
+
+
+def conv_backward(dout: np.ndarray, cache, need_dx: bool = True):
+    """Backward of :func:`conv_forward` (= :func:`conv_backward_fast`)."""
+    return conv_backward_fast(dout, cache, need_dx)

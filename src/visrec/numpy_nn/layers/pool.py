@@ -28,6 +28,8 @@ __all__ = [
     "avg_pool_backward_fast",
     "avg_pool_forward",
     "avg_pool_backward",
+    "max_pool_forward",
+    "max_pool_backward",
 ]
 
 
@@ -162,3 +164,5 @@ def avg_pool_backward_fast(dout: np.ndarray, cache) -> np.ndarray:
 
 avg_pool_forward = avg_pool_forward_fast
 avg_pool_backward = avg_pool_backward_fast
+max_pool_forward = max_pool_forward_fast
+max_pool_backward = max_pool_backward_fast
