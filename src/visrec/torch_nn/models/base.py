@@ -11,6 +11,8 @@ model expects.
 
 from __future__ import annotations
 
+import functools
+
 import torch
 from torch import nn
 
@@ -40,6 +42,13 @@ class ClassifierBase(nn.Module):
     num_features: int = 0
     family: str = ""
     paper: str = ""
+
+    def __init_subclass__(cls, **kwargs):
+        """Wrap each subclass's ``reset_classifier`` so the new head lands on the model's device and dtype
+        (a head replaced on a CUDA, meta or float64 model would otherwise be a CPU float32 module)."""
+        super().__init_subclass__(**kwargs)
+        if "reset_classifier" in cls.__dict__:
+            cls.reset_classifier = _keep_device(cls.__dict__["reset_classifier"])
 
     # -- the interface -------------------------------------------------------------------------------------
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
@@ -106,6 +115,17 @@ class ClassifierBase(nn.Module):
                 f"{name} needs images of at least {self.min_input_size}x{self.min_input_size} (natural size "
                 f"{h}x{w}); got {tuple(x.shape)}. Upsample the images or pick a CIFAR-sized model."
             )
+
+
+def _keep_device(reset):
+    @functools.wraps(reset)
+    def wrapper(self, num_classes: int) -> None:
+        first = next(self.parameters(), None)
+        reset(self, num_classes)
+        if first is not None:
+            self.get_classifier().to(device=first.device, dtype=first.dtype)
+
+    return wrapper
 
 
 def kaiming_normal_(weight: torch.Tensor, **kwargs) -> None:
