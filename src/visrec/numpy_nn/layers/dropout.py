@@ -40,6 +40,8 @@ def dropout_forward(x: np.ndarray, p: float, mode: str, seed=None):
         raise ValueError(f"dropout mode must be 'train' or 'test'; got {mode!r}.")
     if mode == "test":
         return x, (mode, None)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)  # integer activations: the 1/p scaling needs floats
     gen = make_rng(seed)
     mask = (gen.random(x.shape) < p).astype(x.dtype) / x.dtype.type(p)  # (same shape as x)
     return x * mask, (mode, mask)
