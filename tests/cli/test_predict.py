@@ -41,14 +41,14 @@ def write_pngs(folder, images) -> list:
 
 def _fit_and_save(kind, splits, run_dir):
     from visrec.classic.persist import save_predictor
-    from visrec.cli.classic_runs import run_features, run_knn, run_linear
+    from visrec.cli.classic_runs import LinearSettings, run_features, run_knn, run_linear
 
     if kind == "knn":
         res = run_knn(splits, [1, 3], "l2", 0)
     elif kind == "features":
-        res = run_features(splits, ("hog",), None, "softmax", [1e-1], [1e-4], iters=100)
+        res = run_features(splits, ("hog",), None, LinearSettings("softmax", [1e-1], [1e-4], iters=100))
     else:
-        res = run_linear(splits, kind, [1e-5], [1e2], iters=200)
+        res = run_linear(splits, LinearSettings(kind, [1e-5], [1e2], iters=200))
     save_predictor(run_dir, res.predictor)
     return res.predictor
 

@@ -10,13 +10,13 @@ in :mod:`visrec.cli.classic_runs`, shared with ``visrec demo``.
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
 
 from visrec.cli.classic_data import (
     FEATURES,
-    LOSSES,
     METRICS,
     cv_table,
     load_splits,
@@ -24,7 +24,7 @@ from visrec.cli.classic_data import (
     search_table,
     write_run,
 )
-from visrec.cli.classic_runs import run_features, run_knn, run_linear
+from visrec.cli.classic_runs import Figures, LinearSettings, run_features, run_knn, run_linear
 from visrec.cli.common import (
     DataOpt,
     OutOpt,
@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
         check_choice("metric", metric, METRICS)
         splits = load_splits(data, test_data, val_fraction, seed, limit)
         run = RunDir.create(out, "knn")
-        result = run_knn(splits, ks, metric, folds, seed, run.plots)
+        result = run_knn(splits, ks, metric, folds, seed, Figures(run.plots))
         write_run(run, "knn", {"k": ks, "metric": metric, "folds": folds}, splits, result, t_start)
         cv_table(ks, result.metrics)
         print_result(result)
@@ -107,28 +107,20 @@ def register(app: typer.Typer) -> None:
         Example: visrec linear --loss softmax --data digits --lr 1e-7,1e-6 --reg 1e2,1e3
         """
         t_start = time.perf_counter()
-        check_choice("loss", loss, LOSSES)
-        lrs = parse_float_list(lr or "1e-7", "lr")
-        regs = parse_float_list(reg or "2.5e4", "reg")
+        settings = LinearSettings(
+            loss,
+            parse_float_list(lr or "1e-7", "lr"),
+            parse_float_list(reg or "2.5e4", "reg"),
+            reg_type,
+            iters,
+            batch_size,
+            lr_decay,
+            seed,
+        )
         splits = load_splits(data, test_data, val_fraction, seed, limit)
         run = RunDir.create(out, f"linear-{loss}")
-        result = run_linear(splits, loss, lrs, regs, reg_type, iters, batch_size, lr_decay, seed, run.plots)
-        write_run(
-            run,
-            "linear",
-            {
-                "loss": loss,
-                "lr": lrs,
-                "reg": regs,
-                "reg_type": reg_type,
-                "iters": iters,
-                "batch_size": batch_size,
-                "lr_decay": lr_decay,
-            },
-            splits,
-            result,
-            t_start,
-        )
+        result = run_linear(splits, settings, Figures(run.plots))
+        write_run(run, "linear", asdict(settings), splits, result, t_start)
         search_table(result.metrics["search"])
         print_result(result)
         done(run.path)
@@ -168,27 +160,23 @@ def register(app: typer.Typer) -> None:
             raise ValueError(f"--features expects a comma list of {FEATURES}; got {features!r}.")
         for f in feats:
             check_choice("features", f, FEATURES)
-        check_choice("loss", loss, LOSSES)
-        lrs, regs = parse_float_list(lr, "lr"), parse_float_list(reg, "reg")
+        settings = LinearSettings(
+            loss,
+            parse_float_list(lr, "lr"),
+            parse_float_list(reg, "reg"),
+            reg_type,
+            iters,
+            batch_size,
+            lr_decay,
+            seed,
+        )
         splits = load_splits(data, test_data, val_fraction, seed, limit)
         run = RunDir.create(out, "features")
-        result = run_features(
-            splits, feats, resize, loss, lrs, regs, reg_type, iters, batch_size, lr_decay, seed, run.plots
-        )
+        result = run_features(splits, feats, resize, settings, Figures(run.plots))
         write_run(
             run,
             "features",
-            {
-                "features": feats,
-                "resize": resize,
-                "loss": loss,
-                "lr": lrs,
-                "reg": regs,
-                "reg_type": reg_type,
-                "iters": iters,
-                "batch_size": batch_size,
-                "lr_decay": lr_decay,
-            },
+            {"features": feats, "resize": resize, **asdict(settings)},
             splits,
             result,
             t_start,

@@ -8,6 +8,8 @@ L688-797), evaluates the test split once at the end, draws its plots and returns
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -18,44 +20,95 @@ from visrec.utils.progress import track
 from visrec.utils.validation import check_choice, check_int
 
 
+@dataclass
+class Figures:
+    """Where a method draws its plots: ``folder / f"{prefix}{name}.png"`` (``folder`` None: no plots).
+
+    ``val_confusion=False`` skips the validation confusion matrix when there is a test split.
+    """
+
+    folder: Path | None = None
+    prefix: str = ""
+    val_confusion: bool = True
+
+    def path(self, name: str) -> Path:
+        return Path(self.folder) / f"{self.prefix}{name}.png"
+
+
+@dataclass
+class LinearSettings:
+    """The linear classifier and its search grid: every ``lrs`` x ``regs`` pair is trained."""
+
+    loss: str = "svm"
+    lrs: tuple = (1e-7,)
+    regs: tuple = (2.5e4,)
+    reg_type: str = "l2"
+    iters: int = 1500
+    batch_size: int = 200
+    lr_decay: float = 1.0
+    seed: int = 0
+
+    def __post_init__(self):
+        check_choice("loss", self.loss, LOSSES)
+        check_choice("reg_type", self.reg_type, REG_TYPES)
+        self.lrs, self.regs = tuple(float(v) for v in self.lrs), tuple(float(v) for v in self.regs)
+
+    def classifier(self, lr: float, reg: float):
+        from visrec.classic import LinearClassifier
+
+        return LinearClassifier(
+            loss=self.loss,
+            learning_rate=lr,
+            reg=reg,
+            reg_type=self.reg_type,
+            num_iters=self.iters,
+            batch_size=self.batch_size,
+            lr_decay=self.lr_decay,
+            seed=self.seed,
+        )
+
+    def chosen(self, clf) -> dict:
+        """The hyperparameters of the chosen classifier (for metrics.json and model.json)."""
+        return {
+            "loss": self.loss,
+            "lr": clf.learning_rate,
+            "reg": clf.reg,
+            "reg_type": self.reg_type,
+            "iters": self.iters,
+            "batch_size": self.batch_size,
+            "lr_decay": self.lr_decay,
+        }
+
+
 def _mean_image():
     from visrec.data.preprocess import MeanImage
 
     return MeanImage()
 
 
-def _evaluate(
-    name, predictor, splits, plots_dir, t_fit, metrics, plots, prefix="", val_confusion=True
-) -> MethodResult:
-    """Accuracy on val (and test, once) plus the confusion matrices; fills ``metrics``.
-
-    ``val_confusion=False`` skips the validation confusion matrix when there is a test split.
-    """
+def _evaluate(name, predictor, splits, figures: Figures, t_fit, metrics, plots) -> MethodResult:
+    """Accuracy on val (and test, once) plus the confusion matrices; fills ``metrics``."""
     from visrec.report import confusion_matrix
 
     names = predictor.class_names
     val_pred = predictor.predict(splits.val.images)
     val_acc = float(np.mean(val_pred == splits.val.labels))
     test_acc = None
-    if plots_dir is not None and (val_confusion or splits.test is None):
+    if figures.folder is not None and (figures.val_confusion or splits.test is None):
         plots.append(
             confusion_matrix(
-                splits.val.labels,
-                val_pred,
-                plots_dir / f"{prefix}confusion_val.png",
-                names,
-                title=f"{name}: validation",
+                splits.val.labels, val_pred, figures.path("confusion_val"), names, title=f"{name}: validation"
             )
         )
     if splits.test is not None:
         test_pred = predictor.predict(splits.test.images)
         test_acc = float(np.mean(test_pred == splits.test.labels))
-        if plots_dir is not None:
+        if figures.folder is not None:
             plots.append(
                 confusion_matrix(
                     splits.test.labels,
                     test_pred,
-                    plots_dir / f"{prefix}confusion_test.png",
+                    figures.path("confusion_test"),
                     names,
                     title=f"{name}: test",
                 )
@@ -101,13 +154,12 @@ def cross_validate_knn(X, y, ks, metric, folds, seed) -> np.ndarray:
     return scores
 
 
-def run_knn(
-    splits: Splits, ks, metric="l2", folds=5, seed=0, plots_dir=None, prefix="", val_confusion=True
-) -> MethodResult:
+def run_knn(splits: Splits, ks, metric="l2", folds=5, seed=0, figures: Figures | None = None) -> MethodResult:
     """Choose k (N-fold CV on train, or on val when ``folds == 0``), refit on train, evaluate."""
     from visrec import report
     from visrec.classic import KNearestNeighbor
 
+    figures = figures or Figures()
     ks = [check_int("k", k, low=1) for k in ks]
     metric = check_choice("metric", metric, METRICS)
     folds = check_int("folds", folds, low=0)
@@ -149,12 +201,12 @@ def run_knn(
         dtype="float32",
     )
     metrics.update(chosen=hp, timings_s={"select": t_sel, "fit": t_fit})
-    if plots_dir is not None:
+    if figures.folder is not None:
         plots.append(
             report.cv_accuracy_vs_k(
                 ks,
                 scores,
-                plots_dir / f"{prefix}cv_accuracy_vs_k.png",
+                figures.path("cv_accuracy_vs_k"),
                 title=f"{folds}-fold CV of k ({metric})" if folds else f"validation accuracy vs k ({metric})",
             )
         )
@@ -165,50 +217,27 @@ def run_knn(
             report.nearest_neighbors(
                 splits.val.images[q],
                 splits.train.images[ind],
-                plots_dir / f"{prefix}nearest_neighbors.png",
+                figures.path("nearest_neighbors"),
                 splits.val.labels[q],
                 y[ind],
                 splits.train.class_names,
                 title=f"validation images and their nearest training images ({metric})",
             )
         )
-    return _evaluate(
-        f"k-NN (k={best_k}, {metric})",
-        predictor,
-        splits,
-        plots_dir,
-        t_fit,
-        metrics,
-        plots,
-        prefix,
-        val_confusion,
-    )
+    return _evaluate(f"k-NN (k={best_k}, {metric})", predictor, splits, figures, t_fit, metrics, plots)
 
 
 # ----------------------------------------------------------------------------- linear classifiers
-def search_linear(
-    Xtr, ytr, Xval, yval, loss, lrs, regs, reg_type="l2", iters=1500, batch_size=200, lr_decay=1.0, seed=0
-):
-    """Fit one LinearClassifier per (lr, reg) and keep the best on validation.
+def search_linear(Xtr, ytr, Xval, yval, settings: LinearSettings):
+    """Fit one LinearClassifier per (lr, reg) of ``settings`` and keep the best on validation.
 
     Returns ``(best classifier, records)`` with one record {lr, reg, train_accuracy, val_accuracy} per pair;
     a diverged pair gets NaN accuracies (and is skipped) instead of stopping the search.
     """
-    from visrec.classic import LinearClassifier
-
     best, best_acc, records = None, -1.0, []
-    grid = [(lr, reg) for lr in lrs for reg in regs]
-    for lr, reg in track(grid, f"training {loss} ({len(grid)} settings)"):
-        clf = LinearClassifier(
-            loss=loss,
-            learning_rate=lr,
-            reg=reg,
-            reg_type=reg_type,
-            num_iters=iters,
-            batch_size=batch_size,
-            lr_decay=lr_decay,
-            seed=seed,
-        )
+    grid = [(lr, reg) for lr in settings.lrs for reg in settings.regs]
+    for lr, reg in track(grid, f"training {settings.loss} ({len(grid)} settings)"):
+        clf = settings.classifier(lr, reg)
         try:
             clf.fit(Xtr, ytr)
             tr_acc, va_acc = float(clf.score(Xtr, ytr)), float(clf.score(Xval, yval))
@@ -224,64 +253,19 @@ def search_linear(
     return best, records
 
 
-def _linear_hp(clf, loss, reg_type, iters, batch_size, lr_decay) -> dict:
-    return {
-        "loss": loss,
-        "lr": clf.learning_rate,
-        "reg": clf.reg,
-        "reg_type": reg_type,
-        "iters": iters,
-        "batch_size": batch_size,
-        "lr_decay": lr_decay,
-    }
-
-
-def run_linear(
-    splits: Splits,
-    loss="svm",
-    lrs=(1e-7,),
-    regs=(2.5e4,),
-    reg_type="l2",
-    iters=1500,
-    batch_size=200,
-    lr_decay=1.0,
-    seed=0,
-    plots_dir=None,
-    prefix="",
-    val_confusion=True,
-) -> MethodResult:
+def run_linear(splits: Splits, settings: LinearSettings, figures: Figures | None = None) -> MethodResult:
     """Linear SVM or Softmax on mean-subtracted pixels; (lr, reg) chosen on validation."""
     from visrec import report
 
-    loss = check_choice("loss", loss, LOSSES)
-    reg_type = check_choice("reg_type", reg_type, REG_TYPES)
+    figures = figures or Figures()
     t0 = time.perf_counter()
     pre = _mean_image().fit(splits.train.flat())
-    Xtr, Xval = pre.transform(splits.train.flat()), pre.transform(splits.val.flat())
-    clf, records = search_linear(
-        Xtr,
-        splits.train.labels,
-        Xval,
-        splits.val.labels,
-        loss,
-        lrs,
-        regs,
-        reg_type,
-        iters,
-        batch_size,
-        lr_decay,
-        seed,
-    )
+    Xtr, Xval = pre.transform(splits.train.flat()), pre.transform(splits.val.flat())  # (N, D)
+    clf, records = search_linear(Xtr, splits.train.labels, Xval, splits.val.labels, settings)
     t_fit = time.perf_counter() - t0
-    hp = _linear_hp(clf, loss, reg_type, iters, batch_size, lr_decay)
-    predictor = ClassicPredictor(
-        "linear",
-        clf,
-        splits.train.class_names,
-        splits.train.image_shape,
-        preprocessor=pre,
-        hyperparameters=hp,
-    )
+    hp = settings.chosen(clf)
+    shape, names = splits.train.image_shape, splits.train.class_names
+    predictor = ClassicPredictor("linear", clf, names, shape, preprocessor=pre, hyperparameters=hp)
     metrics = {
         "chosen": hp,
         "search": records,
@@ -289,24 +273,17 @@ def run_linear(
         "timings_s": {"fit": t_fit},
     }
     plots = []
-    if plots_dir is not None:
-        name = "Softmax" if loss == "softmax" else "SVM"
+    if figures.folder is not None:
+        name = "Softmax" if settings.loss == "softmax" else "SVM"
         plots.append(
             report.linear_templates(
-                clf.templates(splits.train.image_shape),
-                plots_dir / f"{prefix}templates.png",
-                splits.train.class_names,
-                title=f"linear {name} templates",
+                clf.templates(shape), figures.path("templates"), names, title=f"linear {name} templates"
             )
         )
         plots.append(
-            report.loss_curve(
-                clf.loss_history_, plots_dir / f"{prefix}loss.png", title=f"linear {name} training loss"
-            )
+            report.loss_curve(clf.loss_history_, figures.path("loss"), title=f"linear {name} training loss")
         )
-    return _evaluate(
-        f"linear {loss}", predictor, splits, plots_dir, t_fit, metrics, plots, prefix, val_confusion
-    )
+    return _evaluate(f"linear {settings.loss}", predictor, splits, figures, t_fit, metrics, plots)
 
 
 def auto_resize(image_shape, features, resize):
@@ -325,23 +302,16 @@ def run_features(
     splits: Splits,
     features=("hog", "color"),
     resize=None,
-    loss="svm",
-    lrs=(1e-2,),
-    regs=(1e-4,),
-    reg_type="l2",
-    iters=1500,
-    batch_size=200,
-    lr_decay=1.0,
-    seed=0,
-    plots_dir=None,
-    prefix="",
-    val_confusion=True,
+    settings: LinearSettings | None = None,
+    figures: Figures | None = None,
 ) -> MethodResult:
     """Image features (Lecture 3, L2836-2925) -> standardization -> linear classifier chosen on val."""
     from visrec import report
     from visrec.classic.features import FeatureExtractor
     from visrec.data.preprocess import Standardize
 
+    settings = settings or LinearSettings(lrs=(1e-2,), regs=(1e-4,))
+    figures = figures or Figures()
     features = tuple(check_choice("features", f, FEATURES) for f in features)
     size = auto_resize(splits.train.image_shape, features, resize)
     t0 = time.perf_counter()
@@ -354,25 +324,10 @@ def run_features(
     scaler = Standardize().fit(Ftr)
     Fval = scaler.transform(np.asarray(fx.transform(prep(splits.val.images)), dtype=np.float64))
     clf, records = search_linear(
-        scaler.transform(Ftr),
-        splits.train.labels,
-        Fval,
-        splits.val.labels,
-        loss,
-        lrs,
-        regs,
-        reg_type,
-        iters,
-        batch_size,
-        lr_decay,
-        seed,
+        scaler.transform(Ftr), splits.train.labels, Fval, splits.val.labels, settings
     )
     t_fit = time.perf_counter() - t0
-    hp = {
-        "features": list(features),
-        "resize": None if size is None else list(size),
-        **_linear_hp(clf, loss, reg_type, iters, batch_size, lr_decay),
-    }
+    hp = {"features": list(features), "resize": None if size is None else list(size), **settings.chosen(clf)}
     predictor = ClassicPredictor(
         "features_linear",
         clf,
@@ -391,22 +346,8 @@ def run_features(
         "timings_s": {"fit": t_fit},
     }
     plots = []
-    if plots_dir is not None:
-        plots.append(
-            report.loss_curve(
-                clf.loss_history_,
-                plots_dir / f"{prefix}loss.png",
-                title=f"{loss} on {'+'.join(features)} features: training loss",
-            )
-        )
-    return _evaluate(
-        f"{'+'.join(features)} + {loss}",
-        predictor,
-        splits,
-        plots_dir,
-        t_fit,
-        metrics,
-        plots,
-        prefix,
-        val_confusion,
-    )
+    if figures.folder is not None:
+        title = f"{settings.loss} on {'+'.join(features)} features: training loss"
+        plots.append(report.loss_curve(clf.loss_history_, figures.path("loss"), title=title))
+    name = f"{'+'.join(features)} + {settings.loss}"
+    return _evaluate(name, predictor, splits, figures, t_fit, metrics, plots)

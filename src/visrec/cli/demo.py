@@ -19,6 +19,7 @@ level, the model with the best validation accuracy.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -28,7 +29,13 @@ from visrec.cli.common import OutOpt, SeedOpt, done, echo_table
 #: Hyperparameter candidates of the demo (small, so it runs in seconds on two cores).
 DEMO_KS = [1, 3, 5, 7, 9]
 DEMO_LINEAR = {"lrs": [1e-6, 1e-5], "regs": [1e2, 1e3], "iters": 1000, "batch_size": 200}
-DEMO_FEATURES = {"features": ("hog",), "lrs": [1e-2, 1e-1], "regs": [1e-4, 1e-2], "iters": 1000}
+DEMO_FEATURES = {
+    "features": ("hog",),
+    "lrs": [1e-2, 1e-1],
+    "regs": [1e-4, 1e-2],
+    "iters": 1000,
+    "batch_size": 200,
+}
 
 
 def run_demo(out: str | Path | None = None, seed: int = 0) -> dict:
@@ -36,7 +43,7 @@ def run_demo(out: str | Path | None = None, seed: int = 0) -> dict:
     from visrec import report
     from visrec.classic.persist import save_predictor
     from visrec.cli.classic_data import load_splits
-    from visrec.cli.classic_runs import run_features, run_knn, run_linear
+    from visrec.cli.classic_runs import Figures, LinearSettings, run_features, run_knn, run_linear
     from visrec.utils.rundir import RunDir
 
     t_start = time.perf_counter()
@@ -50,28 +57,19 @@ def run_demo(out: str | Path | None = None, seed: int = 0) -> dict:
         ncols=10,
         title="training samples (8x8 digits)",
     )
-    lin = {
-        "lrs": DEMO_LINEAR["lrs"],
-        "regs": DEMO_LINEAR["regs"],
-        "iters": DEMO_LINEAR["iters"],
-        "batch_size": DEMO_LINEAR["batch_size"],
-        "seed": seed,
-        "plots_dir": plots,
-        "val_confusion": False,
-    }
-    feat = {
-        **lin,
-        "lrs": DEMO_FEATURES["lrs"],
-        "regs": DEMO_FEATURES["regs"],
-        "iters": DEMO_FEATURES["iters"],
-    }
-    runners = {  # the test split is scored once per method; its confusion matrix is drawn (not val's)
-        "knn": lambda: run_knn(splits, DEMO_KS, "l2", 5, seed, plots, "knn_", val_confusion=False),
-        "svm": lambda: run_linear(splits, "svm", prefix="svm_", **lin),
-        "softmax": lambda: run_linear(splits, "softmax", prefix="softmax_", **lin),
-        "features": lambda: run_features(
-            splits, DEMO_FEATURES["features"], None, "softmax", prefix="features_", **feat
-        ),
+    lin = LinearSettings(**DEMO_LINEAR, seed=seed)
+    feat = LinearSettings(
+        loss="softmax", **{k: v for k, v in DEMO_FEATURES.items() if k != "features"}, seed=seed
+    )
+
+    def figures(prefix: str) -> Figures:  # the test confusion matrix is drawn, not the validation one
+        return Figures(plots, prefix, val_confusion=False)
+
+    runners = {
+        "knn": lambda: run_knn(splits, DEMO_KS, "l2", 5, seed, figures("knn_")),
+        "svm": lambda: run_linear(splits, replace(lin, loss="svm"), figures("svm_")),
+        "softmax": lambda: run_linear(splits, replace(lin, loss="softmax"), figures("softmax_")),
+        "features": lambda: run_features(splits, DEMO_FEATURES["features"], None, feat, figures("features_")),
     }
     results = {}
     for key, runner in runners.items():
