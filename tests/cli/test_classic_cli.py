@@ -163,6 +163,9 @@ def test_linear_search_on_digits(tmp_path, capsys):
     for name in ("templates", "loss", "confusion_val"):
         assert (out / "plots" / f"{name}.png").is_file()
     assert _json(out / "model.json")["model"] == "linear"
+    history = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
+    assert [h["iteration"] for h in history] == list(range(0, 200, 2))
+    assert history[0]["loss"] > history[-1]["loss"]
 
 
 def test_linear_softmax_on_cifar_python_with_test(tmp_path, capsys):

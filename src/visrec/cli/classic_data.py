@@ -166,6 +166,11 @@ def write_run(
     }
     metrics.setdefault("timings_s", {})["total"] = time.perf_counter() - t_start
     run.write_metrics(metrics)
+    losses = getattr(result.predictor.estimator, "loss_history_", None)
+    if losses is not None:  # history.jsonl: the chosen classifier's minibatch loss, about 100 records
+        step = max(1, len(losses) // 100)
+        for it in range(0, len(losses), step):
+            run.append_history({"iteration": it, "loss": float(losses[it])})
     save_predictor(run, result.predictor, {"method": result.name})
 
 
