@@ -1,7 +1,167 @@
-"""`visrec train` (not yet implemented)."""
+"""`visrec train`: train a network with the torch trainer (default) or the NumPy engine.
+
+    visrec train --data digits --model tiny_cnn --epochs 5 --out runs/tiny
+    visrec train --data /work/shared/data/cifar10-jpeg/train --model resnet20 --augment flip,crop --amp
+    visrec train --resume runs/tiny --epochs 10          # continue exactly where it stopped
+    visrec train --engine numpy --model fc --hidden 100,100 --data digits
+    torchrun --nproc-per-node 2 -m visrec.cli.main train ...   # DistributedDataParallel, same options
+
+Options left out keep the value of ``--config FILE`` (JSON), then the defaults of
+:class:`visrec.torch_nn.train_config.TrainConfig`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
+from visrec.cli.common import done, parse_int_list
+
+ENGINES = ("torch", "numpy")
+NUMPY_MODELS = ("twolayer", "fc", "threelayer_convnet", "convnet")
+
+
+def _split_names(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def build_options(**opts) -> dict:
+    """CLI values -> TrainConfig keys (only those given on the command line)."""
+    out = {k: v for k, v in opts.items() if v is not None}
+    if "hidden" in out:
+        out["hidden"] = parse_int_list(out["hidden"], "hidden")
+    if "augment" in out:
+        out["augment"] = _split_names(out["augment"])
+    for key in ("out", "resume", "init_from", "config"):
+        if key in out:
+            out[key] = str(out[key])
+    return out
+
+
+def run_torch(options: dict, config: str | None) -> Path:
+    from visrec.torch_nn.train_config import TrainConfig
+    from visrec.torch_nn.trainer import train
+
+    return train(TrainConfig.from_sources(config, options))
+
+
+def run_numpy(options: dict, config: str | None) -> Path:
+    import json
+
+    from visrec.cli.train_numpy import run
+
+    cfg = {}
+    if config is not None:
+        cfg.update(json.loads(Path(config).read_text()))
+    cfg.update(options)
+    if "model" in cfg and cfg["model"] not in NUMPY_MODELS:
+        raise ValueError(f"--engine numpy trains one of {NUMPY_MODELS}; got --model {cfg['model']!r}.")
+    return run(cfg)
+
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add ``train`` to ``app``."""
+
+    @app.command("train")
+    def train_cmd(
+        engine: str = typer.Option("torch", "--engine", help="torch | numpy."),
+        model: str = typer.Option(
+            None, "--model", help="Registry name (torch) or twolayer|fc|threelayer_convnet."
+        ),
+        data: str = typer.Option(
+            None, "--data", help="digits, a CIFAR-10 / MNIST folder or an image folder."
+        ),
+        test_data: str = typer.Option(
+            None, "--test-data", help="Held-out test set, evaluated once at the end."
+        ),
+        val_fraction: float = typer.Option(None, "--val-fraction", help="Validation share of --data (0.2)."),
+        val_size: int = typer.Option(
+            None, "--val-size", help="Validation images (overrides --val-fraction)."
+        ),
+        out: Path = typer.Option(None, "--out", help="Run directory (default runs/train-<model>-<time>)."),
+        seed: int = typer.Option(None, "--seed", help="Random seed (split, init, order, augmentation)."),
+        epochs: int = typer.Option(None, "--epochs", help="Epochs (with --resume: the new total)."),
+        batch_size: int = typer.Option(
+            None, "--batch-size", help="Minibatch size (per process under torchrun)."
+        ),
+        lr: float = typer.Option(None, "--lr", help="Base learning rate."),
+        optimizer: str = typer.Option(None, "--optimizer", help="sgd | momentum | nesterov | adam | adamw."),
+        momentum: float = typer.Option(None, "--momentum", help="SGD momentum (0.9)."),
+        weight_decay: float = typer.Option(
+            None, "--weight-decay", help="L2 weight decay (not on norms/biases)."
+        ),
+        lr_schedule: str = typer.Option(None, "--lr-schedule", help="none | step | cosine | onecycle | exp."),
+        warmup_epochs: float = typer.Option(None, "--warmup-epochs", help="Linear warm-up length in epochs."),
+        label_smoothing: float = typer.Option(None, "--label-smoothing", help="e.g. 0.1."),
+        hidden: str = typer.Option(
+            None, "--hidden", help="Hidden sizes, e.g. 100,100 (fully connected nets)."
+        ),
+        dropout: float = typer.Option(None, "--dropout", help="Dropout probability (models that take one)."),
+        norm: str = typer.Option(
+            None, "--norm", help="Normalization (models that take one), e.g. batchnorm."
+        ),
+        augment: str = typer.Option(
+            None, "--augment", help="Comma list: flip,crop,jitter,pca,affine,cutout."
+        ),
+        amp: bool = typer.Option(None, "--amp/--no-amp", help="Mixed precision (fp16 CUDA, bf16 CPU)."),
+        compile: bool = typer.Option(None, "--compile/--no-compile", help="torch.compile the model."),
+        ema: float = typer.Option(None, "--ema", help="EMA decay of the weights, e.g. 0.999 (0 = off)."),
+        channels_last: bool = typer.Option(None, "--channels-last/--no-channels-last", help="NHWC memory."),
+        workers: int = typer.Option(
+            None, "--workers", help="DataLoader worker processes (0: on-device batches)."
+        ),
+        device: str = typer.Option(None, "--device", help="auto | cpu | cuda | mps."),
+        patience: int = typer.Option(None, "--patience", help="Early stopping after N epochs without gain."),
+        tta: bool = typer.Option(None, "--tta/--no-tta", help="Flip test-time augmentation at test/predict."),
+        max_minutes: float = typer.Option(None, "--max-minutes", help="Wall-clock budget; stops cleanly."),
+        overfit: int = typer.Option(None, "--overfit", help="Train (and validate) on N examples only."),
+        resume: Path = typer.Option(None, "--resume", help="A run directory or checkpoint to continue."),
+        init_from: Path = typer.Option(None, "--init-from", help="Run directory or weights to start from."),
+        finetune: str = typer.Option(None, "--finetune", help="all | last | head (with --init-from)."),
+        config: Path = typer.Option(None, "--config", help="JSON config; command-line options override it."),
+    ) -> None:
+        """Train a classifier and write a run directory (config, history, checkpoints, model, plots)."""
+        from visrec.utils.validation import check_choice
+
+        check_choice("engine", engine, ENGINES)
+        options = build_options(
+            model=model,
+            data=data,
+            test_data=test_data,
+            val_fraction=val_fraction,
+            val_size=val_size,
+            out=out,
+            seed=seed,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            optimizer=optimizer,
+            momentum=momentum,
+            weight_decay=weight_decay,
+            lr_schedule=lr_schedule,
+            warmup_epochs=warmup_epochs,
+            label_smoothing=label_smoothing,
+            hidden=hidden,
+            dropout=dropout,
+            norm=norm,
+            augment=augment,
+            amp=amp,
+            compile=compile,
+            ema=ema,
+            channels_last=channels_last,
+            workers=workers,
+            device=device,
+            patience=patience,
+            tta=tta,
+            max_minutes=max_minutes,
+            overfit=overfit,
+            resume=resume,
+            init_from=init_from,
+            finetune=finetune,
+        )
+        cfg_file = str(config) if config is not None else None
+        path = run_torch(options, cfg_file) if engine == "torch" else run_numpy(options, cfg_file)
+        done(Path(path))

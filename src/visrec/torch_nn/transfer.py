@@ -65,7 +65,8 @@ def init_from(model: nn.Module, source: str | Path) -> dict[str, list[str]]:
 
 def last_stage(model: nn.Module) -> nn.Module | None:
     """The last stage of the body: the last direct child with parameters (not the classifier); when that
-    child is a container of blocks (Sequential / ModuleList of non-leaf modules), its last block."""
+    child is a container of blocks (Sequential / ModuleList of non-leaf modules), its last block; when it
+    is a container of single layers, the layers from its last conv / linear layer on."""
     head = model.get_classifier() if hasattr(model, "get_classifier") else None
 
     def has_params(m: nn.Module) -> bool:
@@ -78,7 +79,12 @@ def last_stage(model: nn.Module) -> nn.Module | None:
     if isinstance(stage, (nn.Sequential, nn.ModuleList)):
         inner = [m for m in stage.children() if has_params(m)]
         if inner and all(any(True for _ in m.children()) for m in inner):
-            stage = inner[-1]
+            stage = inner[-1]  # a container of blocks: its last block
+        else:  # a container of single layers: from its last conv / linear layer to the end
+            layers = list(stage.children())
+            starts = [i for i, m in enumerate(layers) if isinstance(m, (nn.Conv2d, nn.Linear))]
+            if starts:
+                stage = nn.ModuleList(layers[starts[-1] :])
     return stage
 
 
