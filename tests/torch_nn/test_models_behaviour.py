@@ -247,3 +247,12 @@ def test_squeeze_excite_gates_channels():
     s = torch.sigmoid(se.fc2(F.relu(se.fc1(x.mean((2, 3), keepdim=True)))))
     torch.testing.assert_close(se(x), x * s)
     assert se.fc1.out_channels == 4
+
+
+@pytest.mark.parametrize("name", ["resnet20", "preact_resnet20", "tiny_cnn"])
+def test_swappable_norm_and_activation_layers(name):
+    model = create_model(name, act_layer=torch.nn.SiLU, norm_layer=lambda c: torch.nn.GroupNorm(4, c))
+    kinds = {type(m) for m in model.modules()}
+    assert torch.nn.SiLU in kinds and torch.nn.GroupNorm in kinds
+    assert torch.nn.ReLU not in kinds and torch.nn.BatchNorm2d not in kinds
+    assert model(torch.randn(2, *model.input_size)).shape == (2, 10)
