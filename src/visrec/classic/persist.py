@@ -72,7 +72,7 @@ class ClassicPredictor:
     @property
     def has_proba(self) -> bool:
         """False for the SVM, whose scores are not probabilities (its predict_proba is a softmax of them)."""
-        return not (self.model != "knn" and getattr(self.estimator, "loss", "softmax") == "svm")
+        return self.model == "knn" or getattr(self.estimator, "loss", "softmax") != "svm"
 
     def transform(self, images) -> np.ndarray:
         """images : uint8 array of shape (N, H, W, C) -> rows (N, D) the estimator sees."""
