@@ -145,8 +145,9 @@ def _refine_float32(Xc, Xtr, approx, scale_q, scale_t, k):
     take = starts[:, None] + np.arange(k)[None, :]  # (m, k): every row has at least k candidates
     dist, ind = exact[take], cols[take]
     # Ties straddling the k-th place: apply scikit-learn's heap rule on the row's exact distances.
-    nxt = np.minimum(starts + k, len(exact) - 1)
-    tied = (nxt < np.append(starts[1:], len(exact))) & (exact[nxt] == dist[:, -1])
+    ends = np.append(starts[1:], len(exact))
+    has_next = starts + k < ends  # the row has a (k+1)-th candidate
+    tied = has_next & (exact[np.minimum(starts + k, len(exact) - 1)] == dist[:, -1])
     for r in np.flatnonzero(tied):
         full = _exact_pairs(Xc, Xtr, np.full(len(Xtr), r), np.arange(len(Xtr)))
         sel = heap_select(full, k)
