@@ -113,8 +113,9 @@ def load_weights(model: nn.Module, path: str | os.PathLike, strict: bool = True)
     state = read_state_dict(path)
     own = model.state_dict()
     report = LoadReport()
-    report.missing = [k for k in own if k not in state and not k.endswith("num_batches_tracked")]
-    report.unexpected = [k for k in state if k not in own]
+    counter = "num_batches_tracked"  # BN bookkeeping, absent from old checkpoints: never an error by itself
+    report.missing = [k for k in own if k not in state and not k.endswith(counter)]
+    report.unexpected = [k for k in state if k not in own and not k.endswith(counter)]
     report.mismatched = [
         (k, tuple(state[k].shape), tuple(own[k].shape))
         for k in state
