@@ -19,6 +19,8 @@ def _data(kind, seed, dtype=np.float64):
         X, Xtr = rng.standard_normal((40, 8)), rng.standard_normal((150, 8))
     else:  # tie-heavy: small integers, so many training rows share a distance (exact in float32 too)
         X, Xtr = rng.integers(0, 3, (40, 5)), rng.integers(0, 3, (150, 5))
+        if kind == "half-ties":  # not integers: float32 takes the GEMM + exact re-check path instead
+            X, Xtr = X + 0.5, Xtr * 0.5
     ytr = rng.integers(0, 4, len(Xtr))
     return X.astype(dtype), Xtr.astype(dtype), ytr
 
@@ -33,7 +35,7 @@ def _sklearn(metric, k, Xtr, ytr, X):
 
 @pytest.mark.parametrize("k", [1, 3, 5, 7])
 @pytest.mark.parametrize("metric", ["l2", "l1"])
-@pytest.mark.parametrize("kind", ["random", "ties"])
+@pytest.mark.parametrize("kind", ["random", "ties", "half-ties"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_predictions_match_sklearn(k, metric, kind, dtype):
     X, Xtr, ytr = _data(kind, seed=k, dtype=dtype)
