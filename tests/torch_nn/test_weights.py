@@ -96,7 +96,7 @@ def test_broken_and_unsafe_files_are_refused_clearly(tmp_path):
     (tmp_path / "bad.safetensors").write_bytes(b"not a safetensors file")
     with pytest.raises(ValueError, match="Could not read weights from .*bad.safetensors"):
         load_weights(model, tmp_path / "bad.safetensors")
-    (tmp_path / "bad.pth").write_bytes(b"\x80\x04garbage")
+    (tmp_path / "bad.pth").write_bytes(b"definitely not a checkpoint")
     with pytest.raises(ValueError, match="Could not read weights"):
         load_weights(model, tmp_path / "bad.pth")
     torch.save(model, tmp_path / "whole_model.pth")  # a pickled module: refused by weights_only=True
