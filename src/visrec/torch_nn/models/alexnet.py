@@ -20,18 +20,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from visrec.torch_nn.blocks.lrn import LocalResponseNorm
 from visrec.torch_nn.models.base import ClassifierBase
 from visrec.torch_nn.registry import register_model
 
-__all__ = ["AlexNet", "LocalResponseNorm"]
-
-
-class LocalResponseNorm(nn.LocalResponseNorm):
-    """AlexNet's local response normalization across channels, with the paper's constants
-    (n=5, alpha=1e-4, beta=0.75, k=2) as defaults."""
-
-    def __init__(self, size: int = 5, alpha: float = 1e-4, beta: float = 0.75, k: float = 2.0):
-        super().__init__(size, alpha, beta, k)
+__all__ = ["AlexNet"]
 
 
 class AlexNet(ClassifierBase):

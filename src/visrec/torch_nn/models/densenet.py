@@ -123,7 +123,7 @@ class DenseNet(ClassifierBase):
                 out = int(c * compression)
                 self.features.add_module(f"transition{i + 1}", Transition(c, out, norm_layer))
                 c = out
-        self.features.add_module(f"norm{len(block_config) + 1 if not cifar_stem else 'final'}", norm_layer(c))
+        self.features.add_module(f"norm{len(block_config) + 1}", norm_layer(c))  # norm5 for 4 blocks
         self.num_features = c
         self.classifier = nn.Linear(c, num_classes) if num_classes else nn.Identity()
         for m in self.modules():

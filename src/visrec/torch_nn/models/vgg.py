@@ -4,7 +4,8 @@ Three stacked 3x3 convs see a 7x7 region with 27C^2 weights instead of 49C^2. to
 ``features.N`` (convs, ReLUs, pools, BNs for the ``_bn`` variants), ``avgpool`` (AdaptiveAvgPool 7x7, so
 inputs other than 224 work) and ``classifier.N`` (FC 4096, ReLU, dropout, FC 4096, ReLU, dropout, FC K), so a
 torchvision state dict loads. VGG-16 has 138,357,544 parameters (138,344,128 without biases), VGG-19
-143,667,240.
+143,667,240. ``vgg11_cifar`` / ``vgg16_cifar`` are the usual CIFAR adaptation: the same conv stacks with BN
+on 32x32 images (five pools leave 1x1x512) and a single linear classifier.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from torch import nn
 from visrec.torch_nn.models.base import ClassifierBase, kaiming_normal_, normal_
 from visrec.torch_nn.registry import register_model
 
-__all__ = ["VGG", "VGG_CFGS"]
+__all__ = ["VGG", "VGGCifar", "VGG_CFGS"]
 
 # numbers = 3x3 conv widths, "M" = 2x2 max pool (torchvision's configurations A, B, D, E)
 VGG_CFGS: dict[str, list] = {
@@ -121,6 +122,47 @@ class VGG(ClassifierBase):
         self.classifier[6] = nn.Linear(self.num_features, num_classes) if num_classes else nn.Identity()
 
 
+class VGGCifar(ClassifierBase):
+    """x : (N, C, 32, 32) -> features (N, 512, 1, 1) -> flatten -> dropout -> linear -> logits (N, K)."""
+
+    family = "vgg"
+    paper = VGG.paper
+
+    def __init__(
+        self,
+        cfg: list,
+        num_classes: int = 10,
+        in_chans: int = 3,
+        img_size: int = 32,
+        norm_layer=nn.BatchNorm2d,
+        act_layer: type[nn.Module] = nn.ReLU,
+        drop_rate: float = 0.0,
+    ):
+        super().__init__()
+        side = img_size // 32
+        if side < 1 or img_size % 32:
+            raise ValueError(f"CIFAR VGG needs img_size a multiple of 32 (five 2x2 pools); got {img_size}.")
+        self.num_classes, self.in_chans, self.num_features = num_classes, in_chans, 512 * side * side
+        self.input_size, self.fixed_input_size, self.min_input_size = (in_chans, img_size, img_size), True, 32
+        self.features = make_features(cfg, in_chans, norm_layer, act_layer)
+        self.dropout = nn.Dropout(drop_rate)
+        self.classifier = nn.Linear(self.num_features, num_classes) if num_classes else nn.Identity()
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.features(x)  # (N, 512, 1, 1)
+
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        x = self.dropout(torch.flatten(x, 1))  # (N, 512)
+        return x if pre_logits else self.classifier(x)
+
+    def get_classifier(self) -> nn.Module:
+        return self.classifier
+
+    def reset_classifier(self, num_classes: int) -> None:
+        self.num_classes = num_classes
+        self.classifier = nn.Linear(self.num_features, num_classes) if num_classes else nn.Identity()
+
+
 def _vgg(name: str, bn: bool, num_classes: int, **kw) -> VGG:
     norm = kw.pop("norm_layer", nn.BatchNorm2d if bn else None)
     return VGG(VGG_CFGS[name], num_classes=num_classes, norm_layer=norm, **kw)
@@ -172,3 +214,15 @@ def vgg16_bn(num_classes: int = 10, **kw) -> VGG:
 def vgg19_bn(num_classes: int = 10, **kw) -> VGG:
     """VGG-19 with batch norm: 143,678,248 parameters at K=1000."""
     return _vgg("vgg19", True, num_classes, **kw)
+
+
+@register_model
+def vgg11_cifar(num_classes: int = 10, **kw) -> VGGCifar:
+    """VGG-11 with BN for 32x32 images, one linear classifier: 9.2M parameters."""
+    return VGGCifar(VGG_CFGS["vgg11"], num_classes, **kw)
+
+
+@register_model
+def vgg16_cifar(num_classes: int = 10, **kw) -> VGGCifar:
+    """VGG-16 with BN for 32x32 images, one linear classifier: 14.7M parameters."""
+    return VGGCifar(VGG_CFGS["vgg16"], num_classes, **kw)
