@@ -1,0 +1,84 @@
+"""`visrec train` on the command line: a tiny torch run, --resume, --config, clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from visrec.cli.main import main
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+def _run(args):
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    return exc.value.code
+
+
+def test_train_then_resume_then_predict(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = [
+        "train",
+        "--data",
+        "digits",
+        "--model",
+        "tiny_cnn",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "64",
+        "--augment",
+        "flip,crop",
+        "--lr-schedule",
+        "none",
+        "--out",
+        str(out),
+    ]
+    assert _run(args) == 0
+    assert "run directory" in capsys.readouterr().out
+    config = json.loads((out / "config.json").read_text())
+    assert config["augment"] == ["flip", "crop"] and config["engine"] == "torch"
+    assert _run(["train", "--resume", str(out), "--epochs", "2"]) == 0
+    history = (out / "history.jsonl").read_text().splitlines()
+    assert [json.loads(h)["epoch"] for h in history] == [1, 2]
+    from visrec.cli.predict import load_any_predictor
+
+    assert load_any_predictor(out).predict_proba(__import__("numpy").zeros((1, 8, 8, 1), "uint8")).shape == (
+        1,
+        10,
+    )
+
+
+def test_config_file_is_overridden_by_flags(tmp_path):
+    cfg = tmp_path / "c.json"
+    cfg.write_text(json.dumps({"model": "tiny_cnn", "epochs": 3, "lr": 0.5, "overfit": 30, "batch_size": 30}))
+    out = tmp_path / "r"
+    assert _run(["train", "--config", str(cfg), "--epochs", "1", "--out", str(out)]) == 0
+    saved = json.loads((out / "config.json").read_text())
+    assert (saved["epochs"], saved["lr"], saved["overfit"]) == (1, 0.5, 30)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--optimizer", "rmsprop"], "'optimizer'"),
+        (["--augment", "flip,mixup"], "'augment'"),
+        (["--epochs", "-1"], "'epochs'"),
+        (["--model", "no_such_net"], "Unknown model"),
+        (["--engine", "jax"], "'engine'"),
+        (["--resume", "/nonexistent/run"], "No checkpoint"),
+    ],
+)
+def test_bad_options_give_clear_errors(tmp_path, capsys, args, message):
+    code = _run(["train", "--data", "digits", "--out", str(tmp_path / "x"), *args])
+    assert code == 2
+    assert message in capsys.readouterr().err
