@@ -2,7 +2,7 @@
 
     python benchmarks/torch_cifar_recipe.py --minutes 10                 # the 10-minute claim
     python benchmarks/torch_cifar_recipe.py --minutes 60 --widths 64,128,256   # the 60-minute claim
-    python benchmarks/torch_cifar_recipe.py --probe                      # img/s: fp32 vs bf16 vs channels_last
+    python benchmarks/torch_cifar_recipe.py --probe    # img/s: fp32 vs bf16 vs channels_last
 
 Recipe (ideas from Keller Jordan's airbench94, written from the description):
 - data: /work/shared/data/cifar10-jpeg/train, seeded stratified 45,000 / 5,000 train / val split;
@@ -15,7 +15,8 @@ Recipe (ideas from Keller Jordan's airbench94, written from the description):
   *time-aware* triangular learning rate: progress p = max(step / planned_steps, elapsed / budget), lr rises
   linearly over the first 20% of p and falls linearly to 0 at p = 1, so training anneals exactly when the
   wall-clock budget runs out however loaded the machine is;
-- evaluation: every epoch on the 5,000 validation images, and at the end with TTA (flip + 1-pixel translations).
+- evaluation: every epoch on the 5,000 validation images, and at the end with TTA
+  (flip + 1-pixel translations).
 
 Prints the machine, the command, images/s, achieved GFLOP/s (FLOPs counted by
 ``torch.utils.flop_counter.FlopCounterMode``) and the accuracy-vs-minutes table (also as JSON with --json).
@@ -236,7 +237,8 @@ def main(argv=None):
         }
         table.append(row)
         print(
-            f"epoch {epoch:2d}  clock {row['budget_clock_minutes']:5.2f} min  train {row['train_minutes']:5.2f} min  wall {row['wall_minutes']:5.2f} min  "
+            f"epoch {epoch:2d}  clock {row['budget_clock_minutes']:5.2f} min  "
+            f"train {row['train_minutes']:5.2f} min  wall {row['wall_minutes']:5.2f} min  "
             f"loss {row['loss']:.3f}  val {acc:.4f}  {row['images_per_s']:.0f} img/s",
             flush=True,
         )
@@ -257,7 +259,8 @@ def main(argv=None):
         "table": table,
     }
     print(
-        f"final: {seen / n:.2f} epochs in {train_time / 60:.2f} min of training; val {result['val_acc']:.4f}, "
+        f"final: {seen / n:.2f} epochs in {train_time / 60:.2f} min of training; "
+        f"val {result['val_acc']:.4f}, "
         f"with TTA {tta_acc:.4f}; {ips:.0f} img/s = {result['achieved_gflop_per_s']:.1f} GFLOP/s "
         "(3 x forward FLOPs per training image)"
     )

@@ -28,6 +28,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"onnxruntime vs torch: max |diff| = {result['max_abs_diff']:.2e}")
             if result["max_abs_diff"] > 1e-3:
                 raise ValueError(
-                    f"The exported graph disagrees with torch (max |diff| {result['max_abs_diff']:.2e} > 1e-3); "
+                    f"The exported graph disagrees with torch "
+                    f"(max |diff| {result['max_abs_diff']:.2e} > 1e-3); "
                     "the model may use an op the ONNX exporter translates differently."
                 )

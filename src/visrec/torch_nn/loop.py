@@ -80,7 +80,8 @@ def train_one_epoch(
         if not torch.isfinite(loss):
             raise TrainingDiverged(
                 f"The loss became {loss.item()} at epoch {epoch + 1}, step {state.step}. Lower --lr "
-                f"(now {cfg.lr:g}), add --lr-schedule warm-up (--warmup-epochs) or gradient clipping; the best "
+                f"(now {cfg.lr:g}), add --lr-schedule warm-up (--warmup-epochs) or gradient clipping; "
+                "the best "
                 "checkpoint so far was kept."
             )
         if scaler is not None:

@@ -34,7 +34,8 @@ def load_splits(cfg) -> dict[str, ImageDataset]:
         test = load_dataset(cfg.test_data, split="test")
         if test.image_shape != full.image_shape:
             raise ValueError(
-                f"--test-data images have shape {test.image_shape} but the training images {full.image_shape}."
+                f"--test-data images have shape {test.image_shape} "
+                f"but the training images {full.image_shape}."
             )
         splits["test"] = test
     return splits

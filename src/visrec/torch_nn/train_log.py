@@ -81,7 +81,8 @@ class RunLogger:
             save_checkpoint(ckpt / "best", model, optimizer, ema, meta)
         if self.cfg.progress:
             print(
-                f"epoch {record['epoch']:3d}  loss {record['train_loss']:.4f}  train {record['train_acc']:.4f}"
+                f"epoch {record['epoch']:3d}  loss {record['train_loss']:.4f}"
+                f"  train {record['train_acc']:.4f}"
                 f"  val {record['val_acc']:.4f}  lr {record['lr']:.3g}  {record['images_per_s']:.0f} img/s",
                 flush=True,
             )
