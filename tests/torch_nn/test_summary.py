@@ -230,3 +230,46 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="batch must be >= 1"):
         summarize(model, batch=0)
     assert model.training  # the summary restores the mode it found
+
+
+def _summary_via_cli_path(name):
+    from visrec.cli.summary import run_summary
+
+    summary, k = run_summary(name)
+    model = create_model(name, num_classes=k) if k is not None else create_model(name)
+    return summary, model
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "lenet5",
+        "tiny_cnn",
+        "nin",
+        "fractalnet_small",
+        "wrn16_4",
+        "vgg11_cifar",
+        "densenet_bc40",
+        "squeezenet1_1",
+    ],
+)
+def test_summary_runs_on_the_zoo(name):
+    summary, model = _summary_via_cli_path(name)
+    assert (
+        summary.total_params
+        == sum(p.numel() for p in model.parameters())
+        == sum(r.params for r in summary.rows)
+    )
+    assert summary.output_shape == (model.num_classes,) and summary.total_macs > 0
+
+
+@pytest.mark.slow
+def test_summary_runs_on_every_registered_model():
+    from visrec.cli.summary import run_summary
+    from visrec.torch_nn import list_models
+
+    for name in list_models() + list_models(kind="block"):
+        summary, k = run_summary(name)
+        assert summary.total_params == sum(r.params for r in summary.rows) > 0, name
+        if k is not None:
+            assert summary.output_shape == (k,), name
