@@ -1,8 +1,11 @@
 """Per-layer summary of any torch model: output volumes, activation memory, parameters, multiply-adds,
 receptive field (Lecture 9's tables, regenerated).
 
+>>> import torch
 >>> from visrec.torch_nn import create_model
->>> s = summarize(create_model("vgg16", num_classes=1000), (3, 224, 224))
+>>> with torch.device("meta"):  # shapes only: no memory, no compute
+...     vgg16 = create_model("vgg16", num_classes=1000)
+>>> s = summarize(vgg16, (3, 224, 224))
 >>> s.total_params, s.total_params_no_bias, s.total_activations
 (138357544, 138344128, 15237608)
 
