@@ -10,6 +10,13 @@ import pytest
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("VISREC_NO_PROGRESS", "1")
 
+try:  # one intra-op thread per pytest worker: with -n 2 on 2 cores, more threads only oversubscribe
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:  # pragma: no cover - torch is a runtime dependency
+    pass
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("VISREC_SHARED_DATA", REPO.parent / "shared" / "data"))
 
