@@ -181,15 +181,13 @@ def l2_squared_exact_int(Xc: np.ndarray, Xtr: np.ndarray, stats: dict, block: in
 
     ``x.y = (x - shift).y + shift * sum(y)``: the first term is a sum of float32 GEMMs over column blocks of
     ``block`` (exact, see :func:`exact_int_block_size`; the shift halves the largest query value, doubling
-    the block), accumulated in float64 over tiles of 16,384 training rows (about 20% over one float32 GEMM).
+    the block), accumulated in float64 (about 20% over the cost of one float32 GEMM).
     Xc (m, D), Xtr (N, D); stats from :func:`training_stats`. Returns (m, N) float64.
     """
     Xs = Xc - np.float32(shift)  # (m, D), exact: integers
     out = np.zeros((len(Xc), len(Xtr)))
-    for t in range(0, len(Xtr), 16384):
-        T, acc = Xtr[t : t + 16384], out[:, t : t + 16384]
-        for s in range(0, Xc.shape[1], block):
-            acc += Xs[:, s : s + block] @ T[:, s : s + block].T  # (m, n) float32, exact integers
+    for s in range(0, Xc.shape[1], block):
+        out += Xs[:, s : s + block] @ Xtr[:, s : s + block].T  # (m, N) float32, exact integers
     out += shift * stats["sum"][None, :]  # now x.y
     out *= -2
     out += np.einsum("ij,ij->i", Xc, Xc, dtype=np.float64)[:, None]
