@@ -123,7 +123,9 @@ def torch_epoch_seconds(cfg: dict, run_dir) -> float:
     return time.perf_counter() - t
 
 
-def bench(name: str, minutes: float | None, epochs: int | None, reference: bool) -> dict:
+def bench(
+    name: str, minutes: float | None, epochs: int | None, reference: bool, resume: bool = False
+) -> dict:
     from visrec.cli.train_numpy import run
 
     cfg = {
@@ -137,6 +139,8 @@ def bench(name: str, minutes: float | None, epochs: int | None, reference: bool)
     }
     if epochs:
         cfg["epochs"] = epochs
+    if resume:
+        cfg = {"model": name, "out": cfg["out"], "resume": True, "minutes": minutes, "epochs": epochs}
     t = time.perf_counter()
     path = run(cfg)
     wall = time.perf_counter() - t
@@ -167,13 +171,16 @@ def main(argv=None) -> None:
     ap.add_argument("--model", default="twolayer", choices=[*CONFIGS, "all"])
     ap.add_argument("--minutes", type=float, default=None, help="wall-clock budget per model (default: none)")
     ap.add_argument("--epochs", type=int, default=None, help="override the config's epochs")
+    ap.add_argument(
+        "--resume", action="store_true", help="continue runs/bench-numpy-<model> (more --minutes)"
+    )
     ap.add_argument("--reference", action="store_true", help="time one torch epoch of the same MLP")
     args = ap.parse_args(argv)
     print("command:", " ".join([sys.executable, *sys.argv]))
     print("machine:", machine())
     print("date:", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "(under load from parallel work)")
     for name in CONFIGS if args.model == "all" else [args.model]:
-        bench(name, args.minutes, args.epochs, args.reference)
+        bench(name, args.minutes, args.epochs, args.reference, args.resume)
 
 
 if __name__ == "__main__":

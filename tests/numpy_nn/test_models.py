@@ -8,6 +8,16 @@ import pytest
 from visrec.numpy_nn.models import ConvNet, FullyConnectedNet, ThreeLayerConvNet, TwoLayerNet, build_model
 from visrec.utils.gradcheck import numeric_gradient, rel_error
 
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """Many small matmuls: one BLAS thread avoids oversubscription under ``pytest -n 2``."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
 MODELS = {
     "twolayer": lambda: TwoLayerNet(5, 7, 4, weight_scale=1e-1, reg=0.3, seed=1),
     "fc-relu": lambda: FullyConnectedNet([7, 6], input_dim=5, num_classes=4, reg=0.1, seed=1),

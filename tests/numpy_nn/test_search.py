@@ -9,6 +9,15 @@ import pytest
 from visrec.numpy_nn.search import Param, edge_warnings, narrow, random_search
 
 
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """Many small matmuls: one BLAS thread avoids oversubscription under ``pytest -n 2``."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
 def _data(seed=0):
     r = np.random.default_rng(seed)
     centers = r.standard_normal((3, 8)) * 3

@@ -14,6 +14,15 @@ from visrec.numpy_nn.solver import Solver
 from visrec.utils.errors import TrainingDiverged
 
 
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """Many small matmuls: one BLAS thread avoids oversubscription under ``pytest -n 2``."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
 def _data(n=50, d=40, k=10, seed=0, n_val=None):
     r = np.random.default_rng(seed)
     X, y = r.standard_normal((n, d)), r.integers(0, k, n)

@@ -35,8 +35,18 @@ def lbfgs_train(model, X: np.ndarray, y: np.ndarray, max_iter: int = 200, tol: f
         loss, grads = model.loss(X, y)
         return float(loss), _flatten(grads, names)
 
-    res = minimize(fun, _flatten(model.params, names), jac=True, method="L-BFGS-B",
-                   options={"maxiter": max_iter, "ftol": tol, "gtol": tol})  # fmt: skip
+    res = minimize(
+        fun,
+        _flatten(model.params, names),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": max_iter, "ftol": tol, "gtol": tol},
+    )
     _unflatten_into(res.x, model.params, names)
-    return {"loss": float(res.fun), "iterations": int(res.nit), "evaluations": int(res.nfev),
-            "converged": bool(res.success), "message": str(res.message)}  # fmt: skip
+    return {
+        "loss": float(res.fun),
+        "iterations": int(res.nit),
+        "evaluations": int(res.nfev),
+        "converged": bool(res.success),
+        "message": str(res.message),
+    }

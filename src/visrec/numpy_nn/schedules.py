@@ -100,8 +100,13 @@ class CosineWarmRestarts(Constant):
         return self.eta_min + (self.base_lr - self.eta_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2
 
     def config(self) -> dict:
-        return {"name": "cosine", "lr": self.base_lr, "T_0": self.T_0, "T_mult": self.T_mult,
-                "eta_min": self.eta_min}  # fmt: skip
+        return {
+            "name": "cosine",
+            "lr": self.base_lr,
+            "T_0": self.T_0,
+            "T_mult": self.T_mult,
+            "eta_min": self.eta_min,
+        }
 
 
 class LinearWarmup:

@@ -54,7 +54,7 @@ class Solver:
         weights for evaluation (e.g. 0.995; None: off)
     abort_factor : stop (``self.aborted``) when a minibatch loss exceeds this multiple of the initial loss
     checkpoint_dir : where ``last.safetensors`` / ``best.safetensors`` go (None: no checkpoints)
-    max_seconds : wall-clock budget; the current epoch is cut short and evaluated when it runs out
+    max_seconds : wall-clock budget of one ``train`` call; the current epoch is cut short and evaluated
     on_epoch : callable(record) after each epoch (the CLI appends it to history.jsonl)
     """
 
@@ -182,7 +182,8 @@ class Solver:
         """Run the remaining epochs (up to ``stop_after_epoch`` if given); return the per-epoch history."""
         N = len(self.X_train)
         per_epoch = max(N // self.batch_size, 1)
-        start = time.perf_counter() - self.elapsed
+        start = time.perf_counter() - self.elapsed  # elapsed counts earlier (resumed) sessions too
+        call_start = time.perf_counter()  # max_seconds budgets this call only
         if self.initial_loss is None:
             self._report_initial_loss()
         last_epoch = self.num_epochs if stop_after_epoch is None else min(self.num_epochs, stop_after_epoch)
@@ -202,7 +203,7 @@ class Solver:
                 if self.abort_factor and self.initial_loss and loss > self.abort_factor * self.initial_loss:
                     self.aborted, self.stop_reason = True, f"loss {loss:.3g} > {self.abort_factor}x initial"
                     break
-                if self.max_seconds is not None and time.perf_counter() - start > self.max_seconds:
+                if self.max_seconds is not None and time.perf_counter() - call_start > self.max_seconds:
                     cut, self.stop_reason = True, f"time budget of {self.max_seconds:.0f} s used up"
                     break
             if self.aborted:
