@@ -43,9 +43,9 @@ def test_overfits_twenty_examples(tmp_path):
             tmp_path,
             "overfit",
             overfit=20,
-            epochs=40,
+            epochs=15,
             batch_size=20,
-            lr=0.05,
+            lr=0.02,
             optimizer="adam",
             weight_decay=0.0,
             lr_schedule="none",
@@ -65,7 +65,7 @@ def test_overfits_twenty_examples(tmp_path):
     ):
         assert (run / name).exists(), name
     history = [json.loads(line) for line in (run / "history.jsonl").read_text().splitlines()]
-    assert len(history) == 40 and history[-1]["train_loss"] < history[0]["train_loss"]
+    assert len(history) == 15 and history[-1]["train_loss"] < history[0]["train_loss"]
 
 
 def test_resume_equals_uninterrupted(tmp_path):

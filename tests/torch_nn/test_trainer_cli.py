@@ -82,3 +82,24 @@ def test_bad_options_give_clear_errors(tmp_path, capsys, args, message):
     code = _run(["train", "--data", "digits", "--out", str(tmp_path / "x"), *args])
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+def test_numpy_engine_is_dispatched(tmp_path):
+    pytest.importorskip("visrec.cli.train_numpy")
+    out = tmp_path / "np"
+    args = [
+        "train",
+        "--engine",
+        "numpy",
+        "--model",
+        "fc",
+        "--hidden",
+        "20",
+        "--data",
+        "digits",
+        "--epochs",
+        "1",
+    ]
+    assert _run([*args, "--out", str(out)]) == 0
+    assert (out / "model.json").exists()
+    assert _run(["train", "--engine", "numpy", "--model", "resnet20", "--out", str(tmp_path / "x")]) == 2

@@ -132,7 +132,7 @@ def random_affine(
     scale: tuple[float, float] = (0.9, 1.1),
     gen: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Random rotation (+-degrees), translation (fraction of the size) and zoom (affine_grid + grid_sample)."""
+    """Random rotation (+-degrees), translation (fraction of the size) and zoom via affine_grid."""
     n = len(x)
     angle = _uniform(n, -degrees, degrees, gen, x.device) * math.pi / 180
     s = _uniform(n, scale[0], scale[1], gen, x.device)

@@ -49,6 +49,12 @@ class RunLogger:
         }
         self.run.write_config({**cfg.to_dict(), "data_splits": data, "engine": "torch"})
 
+    def reset_history(self) -> None:
+        """A fresh run in an existing folder starts a new history.jsonl."""
+        hist = self.path / "history.jsonl"
+        if self.is_main and hist.exists():
+            hist.unlink()
+
     def restore_history(self, history: list[dict]) -> None:
         """On resume: rewrite history.jsonl from the checkpoint; reload the best weights."""
         best = self.path / "checkpoints" / "best"

@@ -100,6 +100,8 @@ def train(cfg: TrainConfig | dict) -> Path:
         start_epoch, state.step = resume_meta["epoch"], resume_meta["step"]
         best, bad_epochs, history = resume_meta["best"], resume_meta["bad_epochs"], resume_meta["history"]
         log.restore_history(history)
+    else:
+        log.reset_history()
     log.write_config(cfg, splits)
     if cfg.max_minutes > 0:
         state.deadline = time.perf_counter() + 60 * cfg.max_minutes

@@ -189,6 +189,6 @@ def train_dataloader(epochs=20, n=64, d_in=1000, h=100, d_out=10, lr=1e-2, batch
             loss.backward()
             optimizer.step()
             optimizer.zero_grad()
-            total += float(loss) * len(x_batch)
+            total += float(loss.detach()) * len(x_batch)
         epoch_losses.append(total / n)
     return epoch_losses
