@@ -110,3 +110,23 @@ def test_errors():
     }
     with pytest.raises(ValueError, match="options look like"):
         parse_schedule("step:5", 0.1)
+
+
+@pytest.mark.slow
+def test_visrec_train_engine_numpy_and_resume_by_path(tmp_path):
+    """Through the ``visrec train`` command (TORCH-TRAIN's), with its option spellings."""
+    from typer.testing import CliRunner
+
+    from visrec.cli.main import app
+
+    out = tmp_path / "t"
+    args = "train --engine numpy --model fc --data digits --hidden 24 --epochs 1 --norm batchnorm"
+    args += " --lr-schedule none --warmup-epochs 2 --ema 0 --out"
+    res = CliRunner().invoke(app, [*args.split(), str(out)])
+    assert res.exit_code == 0, res.output
+    hist = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
+    assert hist[0]["lr"] == pytest.approx(1e-3 * 0.1)  # warm-up starts at 0.1 x the base lr
+    res = CliRunner().invoke(app, ["train", "--engine", "numpy", "--epochs", "2", "--resume", str(out)])
+    assert res.exit_code == 0, res.output
+    hist = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
+    assert [h["epoch"] for h in hist] == [1, 2]

@@ -79,8 +79,40 @@ DEFAULTS = {
 }
 
 
+_NORM_ALIASES = {"batchnorm": "batch", "bn": "batch", "layernorm": "layer", "ln": "layer", "none": None}
+_SCHEDULE_ALIASES = {"none": "constant", "exp": "exponential"}
+
+
 def resolve_config(cfg: dict) -> dict:
-    """Fill defaults (for keys missing or None) and keep only the keys this engine understands."""
+    """Fill defaults (for keys missing or None) and keep only the keys this engine understands.
+
+    Spellings of ``visrec train``'s shared options are mapped: ``max_minutes`` -> minutes, norm
+    ``batchnorm``/``layernorm`` -> batch/layer, schedule ``none``/``exp`` -> constant/exponential,
+    ``warmup_epochs`` -> a linear warm-up, ``ema`` 0 -> off, optimizer ``sgd`` with momentum > 0 -> momentum,
+    ``resume`` given as a run-directory path -> resume that run.
+    """
+    cfg = dict(cfg)
+    if cfg.get("max_minutes") is not None and cfg.get("minutes") is None:
+        cfg["minutes"] = cfg["max_minutes"]
+    if isinstance(cfg.get("resume"), str | Path) and str(cfg["resume"]) not in ("True", "False", ""):
+        target = Path(cfg["resume"])
+        target = target.parent.parent if target.is_file() else target  # <run>/checkpoints/last.safetensors
+        cfg["out"], cfg["resume"] = str(target), True
+    if isinstance(cfg.get("norm"), str):
+        cfg["norm"] = _NORM_ALIASES.get(cfg["norm"].lower(), cfg["norm"])
+    if cfg.get("ema") == 0:
+        cfg["ema"] = None
+    if cfg.get("optimizer") == "sgd" and (cfg.get("momentum") or 0) > 0:
+        cfg["optimizer"] = "momentum"
+    sched = cfg.get("lr_schedule")
+    if isinstance(sched, str):
+        name, sep, rest = sched.partition(":")
+        sched = _SCHEDULE_ALIASES.get(name, name) + sep + rest
+        if cfg.get("warmup_epochs"):
+            sched += ("," if sep and rest else ":") + f"warmup_epochs={int(cfg['warmup_epochs'])}"
+        cfg["lr_schedule"] = sched
+    if cfg.get("norm") not in (None, "batch", "layer"):
+        raise ValueError(f"--norm for the NumPy engine is batch or layer (or none); got {cfg['norm']!r}.")
     out = {k: (cfg.get(k) if cfg.get(k) is not None else v) for k, v in DEFAULTS.items()}
     if out["model"] not in MODELS:
         raise ValueError(f"--model {out['model']!r} is not a NumPy model; choose one of {sorted(MODELS)}.")
@@ -177,7 +209,7 @@ def run(cfg: dict) -> Path:
             **saved,
             "resume": True,
             "epochs": cfg.get("epochs") or saved["epochs"],
-            "minutes": cfg.get("minutes"),
+            "minutes": c["minutes"],
             "verbose": c["verbose"],
         }
     run_dir = RunDir.create(c["out"], f"train-numpy-{c['model']}")
