@@ -151,3 +151,22 @@ def test_config_file_and_overrides(tmp_path):
     cfg = TrainConfig.from_sources(path, {"lr": 0.1, "epochs": None})
     assert (cfg.epochs, cfg.lr, cfg.augment) == (7, 0.1, ["flip"])
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_wall_clock_budget_stops_cleanly(tmp_path):
+    run = train(_cfg(tmp_path, "budget", epochs=50, max_minutes=1e-4))
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["status"].startswith("stopped at the") and metrics["epochs_run"] == 1
+    assert (run / "model.safetensors").exists()
+
+
+def test_ensemble_of_identical_runs_equals_one_run(tmp_path):
+    from visrec.data.load import load_dataset
+    from visrec.torch_nn.tta import ensemble_predict_proba
+
+    run = train(_cfg(tmp_path, "ens", epochs=1))
+    images = load_dataset("digits").images[:5]
+    single = load_predictor(run).predict_proba(images)
+    np.testing.assert_allclose(ensemble_predict_proba([run, run], images), single, rtol=1e-6)
+    with pytest.raises(ValueError, match="at least one"):
+        ensemble_predict_proba([], images)
