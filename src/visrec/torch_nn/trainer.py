@@ -47,9 +47,11 @@ def train(cfg: TrainConfig | dict) -> Path:
             epochs=cfg.epochs,
             max_minutes=cfg.max_minutes,
             resume=cfg.resume,
-            out=cfg.out or saved.out,
+            out=cfg.out or saved.out or str(_checkpoint_stem(cfg.resume).parent.parent),
             progress=cfg.progress,
         )
+    if cfg.out is None:  # resolve the default now, so config.json and checkpoints record the real folder
+        cfg = cfg.replace(out=f"runs/train-{cfg.model}-{time.strftime('%Y%m%d-%H%M%S')}")
 
     # 1. processes, device, seeds
     info = D.setup(cfg.device)
