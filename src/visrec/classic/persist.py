@@ -200,7 +200,10 @@ def save_predictor(
         "kind": "classic",
         "model": predictor.model,
         "hyperparameters": predictor.hyperparameters,
-        "estimator_params": _json_params(est.get_params()),
+        # LinearSVM / Softmax fix ``loss`` as a class attribute (not a parameter): record it explicitly
+        "estimator_params": _json_params(
+            {**est.get_params(), **({"loss": est.loss} if hasattr(est, "loss") else {})}
+        ),
         "class_names": predictor.class_names,
         "input_shape": list(predictor.input_shape),
         "preprocessing": _part_state(predictor.preprocessor, "pre.", tensors),
