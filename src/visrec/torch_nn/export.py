@@ -35,6 +35,7 @@ def export_onnx(
     dummy = torch.zeros(2, *input_shape)
     with warnings.catch_warnings():  # shape checks in forward() are constants of the traced graph
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)  # the TorchScript exporter, chosen on purpose
         torch.onnx.export(
             model,
             (dummy,),
