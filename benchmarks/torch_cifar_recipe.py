@@ -232,7 +232,7 @@ def main(argv=None):
             "wall_minutes": (time.perf_counter() - t0) / 60,
             "budget_clock_minutes": (clock() - c0) / 60,
             "val_acc": acc,
-            "loss": float(loss),
+            "loss": float(loss.detach()),
             "images_per_s": seen / train_time,
         }
         table.append(row)
