@@ -18,6 +18,7 @@ from visrec.torch_nn.models import (  # noqa: F401  (imported for their registra
     resnext_cifar,
     squeezenet,
     tiny,
+    twins,
     vgg,
     wide_resnet,
 )
