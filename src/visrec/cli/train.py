@@ -19,7 +19,7 @@ import typer
 from visrec.cli.common import done, parse_int_list
 
 ENGINES = ("torch", "numpy")
-NUMPY_MODELS = ("twolayer", "fc", "threelayer_convnet", "convnet")
+NUMPY_MODELS = ("twolayer", "fc", "threelayer_convnet", "convnet3", "convnet")
 
 
 def _split_names(text: str | None) -> list[str] | None:
@@ -59,6 +59,10 @@ def run_numpy(options: dict, config: str | None) -> Path:
     cfg.update(options)
     if "model" in cfg and cfg["model"] not in NUMPY_MODELS:
         raise ValueError(f"--engine numpy trains one of {NUMPY_MODELS}; got --model {cfg['model']!r}.")
+    if cfg.get("dropout") is not None:
+        # `visrec train --dropout` is the probability of DROPPING a unit for both engines (torch's
+        # convention); the NumPy engine's inverted dropout takes the KEEP probability p of Lecture 7.
+        cfg["dropout"] = 1.0 - float(cfg["dropout"])
     return run(cfg)
 
 
@@ -69,7 +73,7 @@ def register(app: typer.Typer) -> None:
     def train_cmd(
         engine: str = typer.Option("torch", "--engine", help="torch | numpy."),
         model: str = typer.Option(
-            None, "--model", help="Registry name (torch) or twolayer|fc|threelayer_convnet."
+            None, "--model", help="Registry name (torch) or twolayer|fc|threelayer_convnet|convnet (numpy)."
         ),
         data: str = typer.Option(
             None, "--data", help="digits, a CIFAR-10 / MNIST folder or an image folder."
@@ -99,7 +103,11 @@ def register(app: typer.Typer) -> None:
         hidden: str = typer.Option(
             None, "--hidden", help="Hidden sizes, e.g. 100,100 (fully connected nets)."
         ),
-        dropout: float = typer.Option(None, "--dropout", help="Dropout probability (models that take one)."),
+        dropout: float = typer.Option(
+            None,
+            "--dropout",
+            help="Probability of dropping a unit (both engines; the NumPy engine keeps 1 - p, Lecture 7).",
+        ),
         norm: str = typer.Option(
             None, "--norm", help="Normalization (models that take one), e.g. batchnorm."
         ),

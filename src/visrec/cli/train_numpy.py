@@ -192,7 +192,7 @@ def load_data(c: dict):
         sub = ds.subset(np.arange(min(int(c["overfit"]), len(ds))))
         return sub, sub, None
     train, val, _ = split_dataset(ds, c["val_fraction"], seed=c["seed"], val_size=c["val_size"])
-    test = load_dataset(c["test_data"]) if c["test_data"] else None
+    test = load_dataset(c["test_data"], split="test") if c["test_data"] else None
     return train, val, test
 
 
