@@ -94,6 +94,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="/work/shared/data/cifar10-jpeg/train")
     ap.add_argument("--iters", type=int, default=1500)
+    ap.add_argument("--pixel-lrs", default="1e-7,3e-7", help="learning rates tried on raw pixels")
+    ap.add_argument("--pixel-regs", default="2.5e4,5e4", help="regularization strengths tried on raw pixels")
+    ap.add_argument("--pixels-only", action="store_true", help="skip the HOG + colour features part")
     args = ap.parse_args(argv)
     print("command: python " + " ".join(sys.argv))
     print("machine: " + machine())
@@ -109,8 +112,12 @@ def main(argv=None):
     results = {}
     for loss in ("svm", "softmax"):
         results["pixels", loss] = search(
-            "pixels", loss, Xtr, ytr, Xva, yva, [1e-7, 3e-7], [2.5e4, 5e4], args.iters
+            "pixels", loss, Xtr, ytr, Xva, yva, _floats(args.pixel_lrs), _floats(args.pixel_regs), args.iters
         )
+    if args.pixels_only:
+        for (inp, loss), (acc, lr, reg) in results.items():
+            print(f"  {inp:9s} {loss:7s} val {acc:.3f} (lr {lr:g}, reg {reg:g})")
+        return
     Ftr, Fva = features(ds, tr, va)
     for loss in ("svm", "softmax"):
         results["hog+color", loss] = search(
@@ -120,6 +127,10 @@ def main(argv=None):
     for (inp, loss), (acc, lr, reg) in results.items():
         print(f"  {inp:9s} {loss:7s} val {acc:.3f} (lr {lr:g}, reg {reg:g})")
     reference("hog+color", Ftr, ytr, Fva, yva)
+
+
+def _floats(text: str) -> list[float]:
+    return [float(v) for v in text.split(",") if v.strip()]
 
 
 if __name__ == "__main__":
