@@ -178,7 +178,7 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     print("command:", " ".join([sys.executable, *sys.argv]))
     print("machine:", machine())
-    print("date:", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "(under load from parallel work)")
+    print("date:", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "| load average", os.getloadavg())
     for name in CONFIGS if args.model == "all" else [args.model]:
         bench(name, args.minutes, args.epochs, args.reference, args.resume)
 
