@@ -1,7 +1,7 @@
 """`visrec train`: train a network with the torch trainer (default) or the NumPy engine.
 
     visrec train --data digits --model tiny_cnn --epochs 5 --out runs/tiny
-    visrec train --data /work/shared/data/cifar10-jpeg/train --model resnet20 --augment flip,crop --amp
+    visrec train --data /work/shared/data/cifar10-jpeg/train --model resnet20 --augment flip,crop
     visrec train --resume runs/tiny --epochs 10          # continue exactly where it stopped
     visrec train --engine numpy --model fc --hidden 100,100 --data digits
     torchrun --nproc-per-node 2 -m visrec.cli.main train ...   # DistributedDataParallel, same options
