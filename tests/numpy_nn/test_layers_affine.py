@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from numpy_nn._testers import LayerCase, case_params, check_case
+from _testers import LayerCase, case_params, check_case
 from visrec.numpy_nn.layers import (
     affine_backward,
     affine_forward,

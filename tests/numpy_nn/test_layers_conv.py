@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch.nn.functional as F
 
-from numpy_nn._testers import LayerCase, case_params, check_case
+from _testers import LayerCase, case_params, check_case
 from visrec.numpy_nn.layers import (
     col2im,
     conv_backward_fast,
@@ -53,7 +53,7 @@ def test_conv(case, check):
 
 
 def test_conv_naive_also_matches_numeric_gradients():
-    from numpy_nn._testers import check_gradients
+    from _testers import check_gradients
 
     base = CASES[1]
     check_gradients(LayerCase("naive", *base.naive, base.make_inputs, extra_args=base.extra_args))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch.nn.functional as F
 
-from numpy_nn._testers import LossCase, check_loss_case
+from _testers import LossCase, check_loss_case
 from visrec.numpy_nn.layers import l2_loss, softmax_loss, svm_loss
 
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from numpy_nn._testers import LayerCase, case_params, check_case
+from _testers import LayerCase, case_params, check_case
 from visrec.numpy_nn.layers import batchnorm as bn
 from visrec.numpy_nn.layers import norms
 

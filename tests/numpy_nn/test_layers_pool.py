@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch.nn.functional as F
 
-from numpy_nn._testers import LayerCase, case_params, check_case, distinct_values
+from _testers import LayerCase, case_params, check_case, distinct_values
 from visrec.numpy_nn.layers import pool
 from visrec.utils.errors import GeometryError
 
