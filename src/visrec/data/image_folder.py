@@ -202,7 +202,10 @@ def _report_skipped(skipped: list[tuple[str, str]], root: Path, skip_bad: bool) 
     if not skipped:
         return
     if not skip_bad:
-        raise DataError(f"{skipped[0][1]}. Remove or replace the file, or pass --skip-bad (skip_bad=True) to skip unreadable images.")
+        raise DataError(
+            f"{skipped[0][1]}. Remove or replace the file, or pass --skip-bad (skip_bad=True) to skip unreadable "
+            "images."
+        )
     warnings.warn(
         f"skipped {len(skipped)} unreadable image(s) under {root}; first: {skipped[0][1]}", stacklevel=3
     )
