@@ -50,7 +50,7 @@ def test_train_then_resume_then_predict(tmp_path, capsys):
     assert _run(["train", "--resume", str(out), "--epochs", "2"]) == 0
     history = (out / "history.jsonl").read_text().splitlines()
     assert [json.loads(h)["epoch"] for h in history] == [1, 2]
-    from visrec.cli.predict import load_any_predictor
+    from visrec.runs import load_predictor as load_any_predictor
 
     assert load_any_predictor(out).predict_proba(__import__("numpy").zeros((1, 8, 8, 1), "uint8")).shape == (
         1,

@@ -21,11 +21,13 @@ COMMAND_MODULES = [
     "visrec.cli.demo",
     "visrec.cli.classic",
     "visrec.cli.predict",
+    "visrec.cli.evaluate",
     "visrec.cli.train",
     "visrec.cli.search",
     "visrec.cli.lab",
     "visrec.cli.summary",
     "visrec.cli.export",
+    "visrec.cli.runs",
 ]
 
 app = typer.Typer(
