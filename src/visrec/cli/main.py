@@ -75,7 +75,9 @@ def main(argv: list[str] | None = None) -> None:
         app(args=args, standalone_mode=True)  # usage errors (bad flags) exit 2 with click's message
     except (VisrecError, FileNotFoundError) as exc:
         if debug:
-            raise
+            import traceback
+
+            traceback.print_exc()
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
 

@@ -241,7 +241,19 @@ def build_model(cfg: TrainConfig, num_classes: int, image_shape: tuple[int, int,
     from visrec.torch_nn.registry import create_model
     from visrec.torch_nn.transfer import apply_finetune, init_from
 
-    model = create_model(cfg.model, num_classes=num_classes, **_model_kwargs(cfg, None, image_shape))
+    try:
+        model = create_model(cfg.model, num_classes=num_classes, **_model_kwargs(cfg, None, image_shape))
+    except TypeError as exc:  # a shortcut option the model's class does not take
+        import re
+
+        found = re.search(r"unexpected keyword argument '(\w+)'", str(exc))
+        if not found:
+            raise
+        name = {"hidden_dims": "--hidden", "dropout": "--dropout", "norm": "--norm"}.get(found[1], found[1])
+        raise ParameterError(
+            f"--model {cfg.model} does not take {name}. Drop {name}, or pick a model that has it "
+            "(visrec summary --list; docs/torch_models.md says which options each family takes)."
+        ) from None
     if cfg.init_from:
         init_from(model, cfg.init_from)
     apply_finetune(model, cfg.finetune)
