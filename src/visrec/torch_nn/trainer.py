@@ -84,6 +84,10 @@ def train(cfg: TrainConfig | dict) -> Path:
     train_model = model
     if info.enabled:
         ids = [info.device.index] if info.device.type == "cuda" else None
+        import warnings
+
+        # channels-last convolutions give gradients whose strides differ from DDP's buckets: harmless, expected
+        warnings.filterwarnings("ignore", message=".*Grad strides do not match bucket view strides.*")
         train_model = nn.parallel.DistributedDataParallel(model, device_ids=ids)
     if cfg.compile:
         train_model = torch.compile(train_model)
