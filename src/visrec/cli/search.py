@@ -72,10 +72,10 @@ def search(
 
     cfg = config_from_cli(
         SearchConfig, config, data=data, model=model,
-        hidden=None if hidden is None else parse_int_list(hidden, "hidden"), trials=trials, stages=stages, jobs=jobs, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
-        lr_range=_pair(lr_range, "lr-range"), reg_range=_pair(reg_range, "reg-range"), sampler=sampler,
-        pruner=pruner, storage=storage, study=study, limit=limit, val_fraction=val_fraction, skip_bad=skip_bad,
-        out=out, overwrite=overwrite, seed=seed,
+        hidden=None if hidden is None else parse_int_list(hidden, "hidden"), trials=trials, stages=stages,
+        jobs=jobs, epochs=epochs, batch_size=batch_size, optimizer=optimizer, lr_range=_pair(lr_range, "lr-range"),
+        reg_range=_pair(reg_range, "reg-range"), sampler=sampler, pruner=pruner, storage=storage, study=study,
+        limit=limit, val_fraction=val_fraction, skip_bad=skip_bad, out=out, overwrite=overwrite, seed=seed,
     )
     run, result = run_search(cfg)
     rows = [[t["stage"], t["trial"], f"{t['lr']:.3e}", f"{t['reg']:.3e}", t["val_acc"], t["state"]]
