@@ -3,10 +3,10 @@ import json
 import numpy as np
 import pytest
 
+from visrec.runs import RunDir, load_model
 from visrec.utils.atomic import atomic_path, atomic_write_json
 from visrec.utils.errors import DataError
 from visrec.utils.gradcheck import numeric_gradient, numeric_gradient_array, rel_error
-from visrec.runs import RunDir, load_model
 
 
 def test_atomic_write_keeps_old_file_on_failure(tmp_path):
