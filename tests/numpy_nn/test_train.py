@@ -129,3 +129,17 @@ def test_settings_errors_name_the_flag():
         NumpyTrainConfig(lr_schedule="onecycle")
     with pytest.raises(ParameterError, match="options look like"):
         train(NumpyTrainConfig(lr_schedule="step:5", progress=False, out=None, limit=50))
+
+
+def test_the_trainer_imports_numpy_only():
+    """numpy_nn (its trainer included) never pulls in torch, matplotlib or the CLI."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, visrec.numpy_nn.train, visrec.numpy_nn.models; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'matplotlib', 'typer'}) + "
+        "sorted(m for m in sys.modules if m.startswith(('visrec.cli', 'visrec.torch_nn', 'visrec.report'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
