@@ -174,6 +174,9 @@ def from_legacy(values: dict, warn: bool = True) -> NumpyTrainConfig:
     from pathlib import Path
 
     v = {k: x for k, x in values.items() if x is not None and k not in _TORCH_ONLY}
+    for key in ("data", "test_data", "out", "resume"):
+        if isinstance(v.get(key), Path):
+            v[key] = str(v[key])
     resume = v.pop("resume", None)
     if resume is True or resume == "True":
         out = v.get("out")

@@ -20,6 +20,7 @@ Figures are not drawn here (this package imports NumPy only): ``visrec.cli`` dra
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -128,6 +129,7 @@ def train(cfg: NumpyTrainConfig) -> Path:
 
     if not isinstance(cfg, NumpyTrainConfig):
         raise TypeError(f"train expects a NumpyTrainConfig; got {type(cfg).__name__}.")
+    start = time.perf_counter()
     if cfg.resume:
         cfg = resume_config(cfg)
     splits = load_splits(cfg)
@@ -216,5 +218,6 @@ def train(cfg: NumpyTrainConfig) -> Path:
         if test_ds is not None:
             X_test = transform.transform(test_ds.images)
             metrics["test_acc"] = float(np.mean(model.predict(X_test) == test_ds.labels))
+        metrics["wall_time_s"] = round(time.perf_counter() - start, 2)  # data loading and test included
         s.finish(metrics)
     return run.path
