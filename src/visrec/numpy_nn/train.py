@@ -44,9 +44,11 @@ def resume_config(cfg: NumpyTrainConfig) -> NumpyTrainConfig:
     run = RunDir.for_resume(cfg.resume)
     raw = run.read_config()
     settings = read_config_file(run.path / "config.json")
-    saved = from_legacy(settings, warn=False) if "train" in raw else NumpyTrainConfig.from_dict(settings)
-    default = NumpyTrainConfig()
-    changes = {k: getattr(cfg, k) for k in RESUMABLE if getattr(cfg, k) != getattr(default, k)}
+    legacy = "train" in raw or isinstance(settings.get("train"), dict)  # release 0.1 (nested "train")
+    if isinstance(settings.get("train"), dict):
+        settings = settings["train"]
+    saved = from_legacy(settings, warn=False) if legacy else NumpyTrainConfig.from_dict(settings)
+    changes = {k: v for k, v in cfg.explicit().items() if k in RESUMABLE}
     return saved.replace(**changes, resume=str(run.path), out=None, overwrite=False)
 
 
