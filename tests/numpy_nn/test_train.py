@@ -143,3 +143,28 @@ def test_the_trainer_imports_numpy_only():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_ctrl_c_stops_cleanly_saves_and_says_how_to_resume(tmp_path, monkeypatch, capsys):
+    import os
+    import signal
+
+    from visrec.numpy_nn.solver import Solver
+
+    real_step, calls = Solver._step, []
+
+    def step_then_ctrl_c(self, *args, **kw):
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGINT)  # the first Ctrl-C: finish the step, then stop
+        return real_step(self, *args, **kw)
+
+    monkeypatch.setattr(Solver, "_step", step_then_ctrl_c)
+    path = train(_cfg(tmp_path / "r", epochs=3, norm="batch"))
+    metrics = json.loads((path / "metrics.json").read_text())
+    assert metrics["status"] == "interrupted" and metrics["iterations"] == 3
+    assert (path / "model.json").is_file() and RunDir(path).has_checkpoint("last")
+    assert f"--resume {path}" in capsys.readouterr().err
+    monkeypatch.setattr(Solver, "_step", real_step)
+    train(NumpyTrainConfig(resume=str(path), progress=False))
+    assert [h["epoch"] for h in _history(path)] == [1, 2, 3]  # the cut epoch counts as epoch 1

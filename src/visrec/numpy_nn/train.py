@@ -156,8 +156,11 @@ def train(cfg: NumpyTrainConfig) -> Path:
         s.resume_hint = f"Resume with: visrec train --engine numpy --resume {run.path}"
 
         def checkpoint(name: str, arrays: dict, solver_meta: dict) -> None:
-            # the transform and model.json's description go along, so predict can use a checkpoint
-            run.save_checkpoint(name, {**arrays, **transform.arrays()}, {**solver_meta, "model_meta": meta})
+            # the transform and model.json's description go along, so predict can use a checkpoint; the best
+            # one also keeps the running statistics of the epoch that made it best
+            extra = {f"params/{k}": v for k, v in model.net.buffers.items()} if name == "best" else {}
+            tensors = {**arrays, **extra, **transform.arrays()}
+            run.save_checkpoint(name, tensors, {**solver_meta, "model_meta": meta})
 
         def on_step(iteration: int, loss: float) -> None:
             s.step = iteration
