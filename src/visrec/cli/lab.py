@@ -198,7 +198,7 @@ def convnet_filters(
     filters_grid(w1[:64], folder / "filters.png", title="first-layer filters")
     hist = [json.loads(line) for line in (Path(model) / "history.jsonl").read_text().splitlines() if line]
     if hist:
-        loss_curve([h["loss"] for h in hist], folder / "loss.png", xlabel="epoch")
+        loss_curve([h.get("train_loss", h.get("loss")) for h in hist], folder / "loss.png", xlabel="epoch")
         accuracy_curves([h["train_acc"] for h in hist], [h["val_acc"] for h in hist], folder / "accuracy.png")
     done(folder)
 
