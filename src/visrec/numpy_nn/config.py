@@ -136,10 +136,6 @@ class NumpyTrainConfig(TrainRunConfig):
             raise ParameterError(
                 "--threads: the NumPy engine uses NumPy's BLAS threads; set OMP_NUM_THREADS instead."
             )
-        if self.tensorboard:
-            raise ParameterError(
-                "--tensorboard is not written by the NumPy engine; see history.jsonl instead."
-            )
 
     @property
     def dropout_keep(self) -> float | None:

@@ -125,6 +125,20 @@ def _upgrade_record(h: dict) -> dict:
     return _history_record({"partial_epoch": False, "update_ratio": {}, **h})
 
 
+def _tensorboard_images(tb, model, transform, val_ds, step: int, n: int = 32) -> None:
+    """First-layer filters (or FC templates) and a validation batch framed by right/wrong predictions."""
+    from visrec.runs.tensorboard import filter_images, prediction_grid, tile
+
+    w1 = model.params.get("W1")
+    if w1 is not None:
+        filters = filter_images(w1 if w1.ndim == 4 else w1.T, val_ds.image_shape, order="hwc")
+        if filters is not None:
+            tb.image("first_layer", tile(filters), step)
+    images, labels = val_ds.images[:n], val_ds.labels[:n]
+    tb.image("val_predictions", prediction_grid(images, labels, model.predict(transform.transform(images))), step)
+    tb.flush()
+
+
 def train(cfg: NumpyTrainConfig) -> Path:
     """Train as ``cfg`` says; return the run directory (see the module docstring)."""
     from visrec.data import load_splits
@@ -171,6 +185,9 @@ def train(cfg: NumpyTrainConfig) -> Path:
         def record_epoch(r: dict) -> None:
             rec = _history_record(r)
             run.append_history(rec)
+            if s.tb is not None:
+                s.tb.scalars(rec, step=rec["step"])
+                s.tb.flush()
             s.progress.note(rec)
 
         solver = Solver(
@@ -206,6 +223,8 @@ def train(cfg: NumpyTrainConfig) -> Path:
             extra = {"model": mcfg, "splits": splits.info}
             run.write_config(cfg, data_fingerprint=splits.fingerprint, extra=extra)
         solver.train()
+        if s.tb is not None:
+            _tensorboard_images(s.tb, model, transform, val_ds, solver.iteration)
         save_model(run, model, transform, train_ds.class_names, train_ds.image_shape)
         metrics = {
             "model": cfg.model,

@@ -112,6 +112,7 @@ class TrainSession:
         self.interrupt = InterruptFlag()
         self.budget = Budget(getattr(cfg, "max_minutes", 0.0))
         self.progress: StepProgress | None = None
+        self.tb = None  # a runs.tensorboard.TensorBoardWriter when cfg.tensorboard: record() writes to it
 
     # ------------------------------------------------------------------ context
     def __enter__(self) -> TrainSession:
@@ -120,12 +121,18 @@ class TrainSession:
             self.run.write_config(self.cfg)
         self.interrupt.install()
         self.progress = StepProgress(self.command, self.total_steps, enabled=getattr(self.cfg, "progress", True))
+        if getattr(self.cfg, "tensorboard", False):
+            from visrec.runs.tensorboard import open_writer
+
+            self.tb = open_writer(self.run.path / "tensorboard")
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         self.interrupt.uninstall()
         if self.progress is not None:
             self.progress.close()
+        if self.tb is not None:
+            self.tb.close()
         if exc_type is KeyboardInterrupt:
             self.status = "interrupted"
             if self.on_interrupt is not None:
@@ -183,6 +190,9 @@ class TrainSession:
         rec = {"step": self.step + 1 if self.status == "running" else self.step, "epoch": epoch,
                "elapsed_s": round(self.budget.elapsed, 3), **metrics}
         self.run.append_history(rec)
+        if self.tb is not None:
+            self.tb.scalars(rec, step=rec["step"])
+            self.tb.flush()
         if self.progress is not None:
             self.progress.note(rec)
         return rec

@@ -1,5 +1,9 @@
 """Everything the trainer writes: config, history, TensorBoard, checkpoints, final model, metrics, plots.
 
+TensorBoard (``--tensorboard``, through :mod:`visrec.runs.tensorboard`): each epoch's numbers at its optimiser
+step, the update/parameter ratio ||new - old|| / ||old|| of every weight on the first step of each epoch,
+and at the end the first layer's filters and a validation batch framed by right/wrong predictions.
+
 Only the main process (rank 0) touches the disk; every rank keeps the best weights in memory so all of
 them can evaluate the final model on the test set.
 """
@@ -7,7 +11,6 @@ them can evaluate the final model on the test set.
 from __future__ import annotations
 
 import copy
-import warnings
 from pathlib import Path
 
 import torch
@@ -27,11 +30,22 @@ class RunLogger:
         self.path = self.run.path
         self.best_state: dict[str, torch.Tensor] | None = None
         self.tb = None
+        self.probe: UpdateRatioProbe | None = None
+        self.preview = None
         if is_main:
             if not resumed:
                 self.run = RunDir.create(cfg.out, "train", overwrite=cfg.overwrite)
             if cfg.tensorboard:
-                self.tb = _tensorboard(self.path / "tensorboard")
+                from visrec.runs.tensorboard import open_writer
+
+                self.tb = open_writer(self.path / "tensorboard")
+
+    def watch(self, optimizer, model: nn.Module, val_ds, pipeline, device) -> None:
+        """With TensorBoard on: measure update ratios on ``optimizer``; keep a validation batch to preview."""
+        if self.tb is None:
+            return
+        self.probe = UpdateRatioProbe(optimizer, model)
+        self.preview = (val_ds.images[:32], val_ds.labels[:32], pipeline, device)
 
     # ------------------------------------------------------------------ start
     def write_config(self, cfg, splits) -> None:
@@ -68,8 +82,10 @@ class RunLogger:
             return
         self.run.append_history(record)
         if self.tb is not None:
-            for key in ("train_loss", "train_acc", "val_loss", "val_acc", "lr", "images_per_s"):
-                self.tb.add_scalar(key, record[key], record["epoch"])
+            self.tb.scalars(record, step=record["step"])
+            if self.probe is not None and self.probe.ratios:
+                self.tb.scalars(self.probe.ratios, step=self.probe.step, prefix="update_ratio/")
+                self.probe.arm()
             self.tb.flush()
         ckpt = self.run.checkpoints
         save_checkpoint(ckpt / "last", model, optimizer, ema, meta)
@@ -120,22 +136,68 @@ class RunLogger:
             metrics["images_per_s"] = sum(r["images_per_s"] for r in history) / len(history)
         self.run.write_metrics(metrics)
         if self.tb is not None:
+            _tensorboard_images(self.tb, final, self.preview, model_meta.get("input_shape"),
+                                history[-1]["step"] if history else 0)
             self.tb.close()
         if len(history) >= 1:
             _plots(history, self.run.plots)
 
 
-def _tensorboard(folder: Path):
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:
-        warnings.warn(
-            "--tensorboard needs the 'tensorboard' package (pip install visrec[tensorboard]); "
-            "logging to history.jsonl only.",
-            stacklevel=3,
-        )
-        return None
-    return SummaryWriter(str(folder))
+class UpdateRatioProbe:
+    """||update|| / ||weight|| of every weight (ndim >= 2) on one optimiser step after each :meth:`arm`.
+
+    Registered as optimiser step hooks, so the loop is untouched; a healthy ratio is around 1e-3.
+    """
+
+    def __init__(self, optimizer, model: nn.Module):
+        self.names = {id(p): n for n, p in model.named_parameters() if p.ndim >= 2}
+        self.ratios: dict[str, float] = {}
+        self.steps = 0
+        self.step = 0
+        self._before: dict[int, torch.Tensor] | None = None
+        self._armed = True
+        optimizer.register_step_pre_hook(self._pre)
+        optimizer.register_step_post_hook(self._post)
+
+    def arm(self) -> None:
+        self._armed, self.ratios = True, {}
+
+    def _params(self, optimizer):
+        return [p for g in optimizer.param_groups for p in g["params"] if id(p) in self.names]
+
+    def _pre(self, optimizer, args, kwargs) -> None:
+        if self._armed:
+            self._before = {id(p): p.detach().clone() for p in self._params(optimizer)}
+
+    def _post(self, optimizer, args, kwargs) -> None:
+        self.steps += 1
+        if self._before is None:
+            return
+        ratios = {}
+        for p in self._params(optimizer):
+            old = self._before[id(p)].float()
+            ratios[self.names[id(p)]] = float((p.detach().float() - old).norm() / old.norm().clamp_min(1e-12))
+        self.ratios, self.step, self._before, self._armed = ratios, self.steps, None, False
+
+
+@torch.no_grad()
+def _tensorboard_images(tb, model: nn.Module, preview, input_shape, step: int) -> None:
+    """The first layer's filters (conv) or templates (linear on raw pixels) and a predicted batch."""
+    from visrec.runs.tensorboard import filter_images, prediction_grid, tile
+
+    first = next((m for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)), None)
+    if first is not None:
+        weight = first.weight.detach().float().cpu().numpy()
+        filters = filter_images(weight, input_shape, order="chw")
+        if filters is not None:
+            tb.image("first_layer", tile(filters), step)
+    if preview is not None:
+        images, labels, pipeline, device = preview
+        x = pipeline.eval(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous().to(device))
+        model.eval()
+        pred = model(x).argmax(1).cpu().numpy()
+        tb.image("val_predictions", prediction_grid(images, labels, pred), step)
+    tb.flush()
 
 
 def _plots(history: list[dict], folder: Path) -> None:

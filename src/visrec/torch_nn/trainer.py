@@ -96,6 +96,7 @@ def train(cfg: TrainConfig | dict) -> Path:
 
     # 4. run directory and resume
     log = RunLogger(cfg, info.is_main, resumed=resume_meta is not None)
+    log.watch(optimizer, raw_model, val_ds, pipeline, info.device)
     state = StepState()
     start_epoch, best = 0, {"val_acc": -1.0, "epoch": -1}
     bad_epochs, history = 0, []
