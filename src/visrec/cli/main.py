@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "visrec.cli.summary",
     "visrec.cli.export",
     "visrec.cli.runs",
+    "visrec.cli.report",
 ]
 
 app = typer.Typer(
