@@ -105,6 +105,7 @@ class RunLogger:
         test_acc=None,
         ema=None,
         seconds: float | None = None,
+        extra: dict | None = None,
     ) -> None:
         if not self.is_main:
             return
@@ -122,7 +123,7 @@ class RunLogger:
             last = history[-1]
             metrics.update({k: last[k] for k in ("train_acc", "val_acc", "train_loss", "val_loss") if k in last})
             metrics["images_per_s"] = sum(r["images_per_s"] for r in history) / len(history)
-        self.run.write_metrics(metrics)
+        self.run.write_metrics({**metrics, **(extra or {})})
         if self.tb is not None:
             self.tb.close()
         if len(history) >= 1:

@@ -220,6 +220,12 @@ def train(cfg: TrainConfig | dict) -> Path:
                       cfg.tta_translate)
         te_sum = D.all_reduce_sum([te["correct"], te["count"]], info)
         test_acc = te_sum[0] / max(1, te_sum[1])
+    extra = {}
+    if cfg.tta and history and status != "interrupted":  # the validation accuracy with test-time augmentation
+        va = evaluate(log.best_model(raw_model, ema), val_batches, pipeline, eval_criterion, info.device, cfg.amp,
+                      True, cfg.tta_translate)
+        va_sum = D.all_reduce_sum([va["correct"], va["count"]], info)
+        extra["val_acc_tta"] = va_sum[0] / max(1, va_sum[1])
     log.finish(
         raw_model,
         extra_meta,
@@ -229,6 +235,7 @@ def train(cfg: TrainConfig | dict) -> Path:
         test_acc=test_acc,
         ema=ema,
         seconds=time.perf_counter() - t_start,
+        extra=extra,
     )
     D.cleanup(info)
     if status == "interrupted" and info.is_main:
