@@ -67,8 +67,8 @@ class MinCharRNN:
         chars = sorted(set(text) if vocab is None else set(vocab) | set(text))
         if len(text) < seq_length + 1:
             raise DataError(
-                f"MinCharRNN needs a text of at least seq_length + 1 = {seq_length + 1} characters (inputs and"
-                f" their next-character targets); got {len(text)}. Use a longer text or a smaller seq_length."
+                f"MinCharRNN needs a text of at least seq_length + 1 = {seq_length + 1} characters (inputs"
+                f" and their next-character targets); got {len(text)}. Use a longer text or a smaller seq_length."
             )
         if len(chars) < 2:
             raise DataError(
