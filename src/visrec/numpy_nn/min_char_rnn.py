@@ -68,7 +68,7 @@ class MinCharRNN:
         if len(text) < seq_length + 1:
             raise DataError(
                 f"MinCharRNN needs a text of at least seq_length + 1 = {seq_length + 1} characters (inputs"
-                f" and their next-character targets); got {len(text)}. Use a longer text or a smaller seq_length."
+                f" and next-character targets); got {len(text)}. Use a longer text or smaller seq_length."
             )
         if len(chars) < 2:
             raise DataError(
