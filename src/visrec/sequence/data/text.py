@@ -124,7 +124,7 @@ def read_corpus(source=None, val_fraction: float = 0.1, max_chars: int | None = 
         )
     if len(set("".join(texts))) < 2:
         raise DataError(
-            f"{flag} {label}: the text has a single distinct character; there is nothing to predict."
+            f"{flag} {label}: the text has one distinct character; there is nothing to predict."
         )
     if len(texts) >= 2 and val_fraction > 0:
         cut, seen = len(texts) - 1, 0
