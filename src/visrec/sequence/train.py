@@ -84,9 +84,7 @@ def train_charrnn(cfg: CharRNNConfig, echo: Callable[[str], None] = print) -> di
         tensors = _state_tensors(state)
         if tensors:  # the carried state, written first: the checkpoint's JSON (written last) commits both
             save_arrays(session.run.checkpoint_stem("last-carry").with_suffix(".safetensors"), tensors)
-        save_checkpoint(
-            session.run.checkpoint_stem("last"), model, optimizer, meta={**meta, "step": done}
-        )
+        save_checkpoint(session.run.checkpoint_stem("last"), model, optimizer, meta={**meta, "step": done})
 
     echo(f"text: {corpus.source}: {len(corpus.train):,} training, {len(val_text):,} validation characters, "
          f"V = {len(vocab)}; {cfg.batch_size} streams x {S:,} characters")  # fmt: skip

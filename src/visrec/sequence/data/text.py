@@ -123,9 +123,7 @@ def read_corpus(source=None, val_fraction: float = 0.1, max_chars: int | None = 
             f"{flag} {label}: no text found (empty, not UTF-8, or no files ending in {suffixes})."
         )
     if len(set("".join(texts))) < 2:
-        raise DataError(
-            f"{flag} {label}: the text has one distinct character; there is nothing to predict."
-        )
+        raise DataError(f"{flag} {label}: the text has one distinct character; there is nothing to predict.")
     if len(texts) >= 2 and val_fraction > 0:
         cut, seen = len(texts) - 1, 0
         for i, t in enumerate(texts):  # first file that starts past (1 - val_fraction) of the characters
