@@ -25,8 +25,20 @@ def test_train_sample_evaluate_resume(tmp_path, capsys):
     (tmp_path / "code.py").write_text(TEXT)
     run = tmp_path / "run"
     common = ["--hidden", 16, "--embed", 8, "--seq-length", 16, "--batch-size", 4, "--no-progress"]
-    code, out, err = cli(capsys, "charrnn", "train", "--text", tmp_path / "code.py", "--steps", 10,
-                         "--eval-every-steps", 5, "--out", run, *common)  # fmt: skip
+    code, out, err = cli(
+        capsys,
+        "charrnn",
+        "train",
+        "--text",
+        tmp_path / "code.py",
+        "--steps",
+        10,
+        "--eval-every-steps",
+        5,
+        "--out",
+        run,
+        *common,
+    )
     assert code == 0, err
     assert out.count("--- step") == 2 and "bits per character" in out
     code, out, _ = cli(

@@ -31,9 +31,16 @@ def twins(cell, inject, seed=0):
     for k in ("b", "b_proj", "b_vocab"):  # non-zero biases, so they are compared too
         np_model.params[k] = 0.3 * rng.standard_normal(np_model.params[k].shape)
     torch_model = CaptionDecoder(V, D, embed=W, hidden=H, cell=cell, inject=inject).double()
-    mapping = {"W_proj": torch_model.W_proj, "b_proj": torch_model.b_proj, "W_embed": torch_model.W_embed,
-               "Wx": torch_model.cell.Wx, "Wh": torch_model.cell.Wh, "b": torch_model.cell.b,
-               "W_vocab": torch_model.W_vocab, "b_vocab": torch_model.b_vocab}  # fmt: skip
+    mapping = {
+        "W_proj": torch_model.W_proj,
+        "b_proj": torch_model.b_proj,
+        "W_embed": torch_model.W_embed,
+        "Wx": torch_model.cell.Wx,
+        "Wh": torch_model.cell.Wh,
+        "b": torch_model.cell.b,
+        "W_vocab": torch_model.W_vocab,
+        "b_vocab": torch_model.b_vocab,
+    }
     with torch.no_grad():
         for k, p in mapping.items():
             p.copy_(torch.from_numpy(np_model.params[k]))

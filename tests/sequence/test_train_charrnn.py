@@ -21,9 +21,21 @@ def small(tmp_path, **kw):
     text = tmp_path / "corpus.txt"
     if not text.exists():
         text.write_text(TEXT)
-    base = dict(text=str(text), hidden=24, embed=8, layers=2, seq_length=16, batch_size=8, steps=24,
-                eval_every_steps=8, checkpoint_every=8, val_chars=2000, sample_length=20, progress=False,
-                dropout=0.1)  # fmt: skip
+    base = dict(
+        text=str(text),
+        hidden=24,
+        embed=8,
+        layers=2,
+        seq_length=16,
+        batch_size=8,
+        steps=24,
+        eval_every_steps=8,
+        checkpoint_every=8,
+        val_chars=2000,
+        sample_length=20,
+        progress=False,
+        dropout=0.1,
+    )
     return CharRNNConfig(**{**base, **kw})
 
 

@@ -85,13 +85,33 @@ def train_cmd(
     if config is None and resume is not None:  # continue with the run's own settings
         config = Path(resume) / "config.json"
     cfg = config_from_cli(
-        CharRNNConfig, config, text=text, val_text=val_text,
-        max_chars=max_chars, cell=cell, layers=layers, hidden=hidden, embed=embed, dropout=dropout,
-        seq_length=seq_length, steps=steps, eval_every_steps=eval_every, temperature=temperature,
-        batch_size=batch_size, lr=lr, optimizer=optimizer, grad_clip=grad_clip, val_fraction=val_fraction,
-        max_minutes=max_minutes, threads=threads, seed=seed, out=out, overwrite=overwrite,
-        resume=resume, progress=progress,
-    )  # fmt: skip
+        CharRNNConfig,
+        config,
+        text=text,
+        val_text=val_text,
+        max_chars=max_chars,
+        cell=cell,
+        layers=layers,
+        hidden=hidden,
+        embed=embed,
+        dropout=dropout,
+        seq_length=seq_length,
+        steps=steps,
+        eval_every_steps=eval_every,
+        temperature=temperature,
+        batch_size=batch_size,
+        lr=lr,
+        optimizer=optimizer,
+        grad_clip=grad_clip,
+        val_fraction=val_fraction,
+        max_minutes=max_minutes,
+        threads=threads,
+        seed=seed,
+        out=out,
+        overwrite=overwrite,
+        resume=resume,
+        progress=progress,
+    )
     metrics = train_charrnn(cfg, echo=typer.echo)
     typer.echo(
         f"validation: {metrics['val_nats_per_char']:.4f} nats = {metrics['val_bits_per_char']:.4f} "

@@ -82,8 +82,13 @@ class MinCharRNN:
         Wxh = self.rng.randn(H, V) * 0.01  # input to hidden
         Whh = self.rng.randn(H, H) * 0.01  # hidden to hidden
         Why = self.rng.randn(V, H) * 0.01  # hidden to output
-        self.params = {"Wx": Wxh.T.copy(), "Wh": Whh.T.copy(), "b": np.zeros(H), "Wy": Why.T.copy(),
-                       "by": np.zeros(V)}  # fmt: skip
+        self.params = {
+            "Wx": Wxh.T.copy(),
+            "Wh": Whh.T.copy(),
+            "b": np.zeros(H),
+            "Wy": Why.T.copy(),
+            "by": np.zeros(V),
+        }
         self.memory = {k: np.zeros_like(v) for k, v in self.params.items()}  # Adagrad
         self.smooth_loss = -np.log(1.0 / V) * seq_length  # loss at iteration 0
         self.n, self.p = 0, 0

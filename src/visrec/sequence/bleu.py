@@ -41,8 +41,10 @@ def corpus_bleu(references: list[list[list[str]]], candidates: list[list[str]], 
     dict ``bleu1`` .. ``bleu{max_n}``, ``precisions`` (p_1..p_N), ``brevity_penalty``, ``c``, ``r``.
     """
     if len(references) != len(candidates):
-        raise ValueError(f"corpus_bleu needs one reference list per candidate; got {len(references)} "
-                         f"reference lists and {len(candidates)} candidates.")  # fmt: skip
+        raise ValueError(
+            f"corpus_bleu needs one reference list per candidate; got {len(references)} "
+            f"reference lists and {len(candidates)} candidates."
+        )
     matches, totals = [0] * max_n, [0] * max_n
     c = r = 0
     for refs, cand in zip(references, candidates, strict=True):

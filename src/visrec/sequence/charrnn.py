@@ -75,8 +75,12 @@ class CharModel:
         if len(ids) < 2:
             raise DataError("the evaluation text has fewer than 2 characters of the model's vocabulary.")
         nats = nats_per_char(self.model, torch.as_tensor(ids))
-        return {"nats_per_char": nats, "bits_per_char": nats / math.log(2), "chars": len(ids),
-                "unknown_chars_left_out": len(text) - len(ids)}  # fmt: skip
+        return {
+            "nats_per_char": nats,
+            "bits_per_char": nats / math.log(2),
+            "chars": len(ids),
+            "unknown_chars_left_out": len(text) - len(ids),
+        }
 
 
 def load_charrnn(run_dir: str | Path, device: str = "cpu") -> CharModel:

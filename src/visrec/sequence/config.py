@@ -53,8 +53,16 @@ class CharRNNConfig(TrainRunConfig):
         super().validate()
         self.check("choice", "cell", choices=("lstm", "gru", "rnn"))
         self.check("int", "layers", low=1, high=3)
-        for name in ("hidden", "embed", "seq_length", "steps", "eval_every_steps", "val_chars",
-                     "sample_length", "checkpoint_every"):  # fmt: skip
+        for name in (
+            "hidden",
+            "embed",
+            "seq_length",
+            "steps",
+            "eval_every_steps",
+            "val_chars",
+            "sample_length",
+            "checkpoint_every",
+        ):
             self.check("int", name, low=1)
         self.check("float", "dropout", low=0.0, high=1.0, closed="left")
         self.check("float", "temperature", low=0.0, closed="neither")
@@ -78,7 +86,8 @@ class CaptionConfig(TrainRunConfig):
     model: str = "lstm"
     inject: str = "init"
     encoder: str = "small"
-    image_size: int = 64
+    encoder_width: int = 16
+    image_size: int = 48
     embed: int = 64
     hidden: int = 256
     attention_dim: int = 128
@@ -97,9 +106,20 @@ class CaptionConfig(TrainRunConfig):
         self.check("choice", "model", choices=("rnn", "lstm", "attention"))
         self.check("choice", "inject", choices=("init", "every"))
         self.check("choice", "encoder", choices=("small",))
-        for name in ("image_size", "embed", "hidden", "attention_dim", "min_count", "max_length",
-                     "shapes_train", "shapes_val", "beam"):  # fmt: skip
+        for name in (
+            "encoder_width",
+            "image_size",
+            "embed",
+            "hidden",
+            "attention_dim",
+            "min_count",
+            "max_length",
+            "shapes_train",
+            "shapes_val",
+            "beam",
+        ):
             self.check("int", name, low=1)
         if self.image_size % 8:
-            raise ParameterError(f"--image-size must be a multiple of 8 (the encoder pools 3 times); got "
-                                 f"{self.image_size}.")  # fmt: skip
+            raise ParameterError(
+                f"--image-size must be a multiple of 8 (the encoder pools 3 times); got {self.image_size}."
+            )

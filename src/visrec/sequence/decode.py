@@ -71,8 +71,15 @@ def greedy(step: Callable, state, start: torch.Tensor, max_length: int, end: int
     return _decode(step, state, start, max_length, end, lambda lp: lp.argmax(dim=1))
 
 
-def sample(step: Callable, state, start: torch.Tensor, max_length: int, temperature: float = 1.0,
-           end: int | None = None, generator: torch.Generator | None = None):  # fmt: skip
+def sample(
+    step: Callable,
+    state,
+    start: torch.Tensor,
+    max_length: int,
+    temperature: float = 1.0,
+    end: int | None = None,
+    generator: torch.Generator | None = None,
+):
     """Feed back a token drawn from softmax(log_probs / temperature): < 1 sharper, > 1 more varied."""
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0 (use greedy for the limit 0); got {temperature}.")
@@ -85,8 +92,15 @@ def sample(step: Callable, state, start: torch.Tensor, max_length: int, temperat
 
 
 @torch.no_grad()
-def beam_search(step: Callable, state, start: int, max_length: int, beam: int = 3, end: int | None = None,
-                reorder: Callable = reorder_batch_first) -> tuple[list[int], float]:  # fmt: skip
+def beam_search(
+    step: Callable,
+    state,
+    start: int,
+    max_length: int,
+    beam: int = 3,
+    end: int | None = None,
+    reorder: Callable = reorder_batch_first,
+) -> tuple[list[int], float]:
     """The ``beam`` most probable partial sequences, extended one token at a time; one example.
 
     ``state`` is the example's state with batch size 1. A beam that has produced ``end`` is kept with its

@@ -65,17 +65,29 @@ def train_charrnn(cfg: CharRNNConfig, echo: Callable[[str], None] = print) -> di
     train_ids = vocab.encode(corpus.train)
     val_ids = torch.as_tensor(vocab.encode(val_text, strict=False)[: cfg.val_chars + 1])
     if len(val_ids) < 2:
-        raise DataError(f"{cfg.text or 'the default text'}: no validation text; raise --val-fraction or "
-                        "pass --val-text.")  # fmt: skip
+        raise DataError(
+            f"{cfg.text or 'the default text'}: no validation text; raise --val-fraction or pass --val-text."
+        )
     streams = make_streams(train_ids, cfg.batch_size, cfg.seq_length)
     S, T = streams.shape[1] - 1, cfg.seq_length
     chunks_per_pass = S // T
-    model_cfg = {"vocab_size": len(vocab), "embed": cfg.embed, "hidden": cfg.hidden, "layers": cfg.layers,
-                 "cell": cfg.cell, "dropout": cfg.dropout}  # fmt: skip
+    model_cfg = {
+        "vocab_size": len(vocab),
+        "embed": cfg.embed,
+        "hidden": cfg.hidden,
+        "layers": cfg.layers,
+        "cell": cfg.cell,
+        "dropout": cfg.dropout,
+    }
     model = CharRNN(**model_cfg)
     optimizer = make_optimizer(model.parameters(), cfg)
-    meta = {"kind": "charrnn", "model": model_cfg, "chars": vocab.chars, "source": corpus.source,
-            "val_files": corpus.val_files[:50]}  # fmt: skip
+    meta = {
+        "kind": "charrnn",
+        "model": model_cfg,
+        "chars": vocab.chars,
+        "source": corpus.source,
+        "val_files": corpus.val_files[:50],
+    }
     state, start = None, 0
 
     def checkpoint(session, done=None):
@@ -86,15 +98,19 @@ def train_charrnn(cfg: CharRNNConfig, echo: Callable[[str], None] = print) -> di
             save_arrays(session.run.checkpoint_stem("last-carry").with_suffix(".safetensors"), tensors)
         save_checkpoint(session.run.checkpoint_stem("last"), model, optimizer, meta={**meta, "step": done})
 
-    echo(f"text: {corpus.source}: {len(corpus.train):,} training, {len(val_text):,} validation characters, "
-         f"V = {len(vocab)}; {cfg.batch_size} streams x {S:,} characters")  # fmt: skip
+    echo(
+        f"text: {corpus.source}: {len(corpus.train):,} training, {len(val_text):,} validation characters, "
+        f"V = {len(vocab)}; {cfg.batch_size} streams x {S:,} characters"
+    )
     with TrainSession(cfg, command="charrnn", total_steps=cfg.steps, on_interrupt=checkpoint) as s:
         s.run.write_config(cfg, extra={"vocab_size": len(vocab), "source": corpus.source})
         if s.resumed:
             tensors, info = load_checkpoint(s.run.checkpoint_stem("last"))
             if info.get("chars") != vocab.chars:
-                raise DataError(f"--resume {cfg.resume}: the text's characters differ from the run's; resume "
-                                "with the same --text.")  # fmt: skip
+                raise DataError(
+                    f"--resume {cfg.resume}: the text's characters differ from the run's; resume "
+                    "with the same --text."
+                )
             restore_checkpoint(tensors, info, model, optimizer)
             start = int(info["step"])
             carry = s.run.checkpoint_stem("last-carry").with_suffix(".safetensors")
@@ -120,10 +136,16 @@ def train_charrnn(cfg: CharRNNConfig, echo: Callable[[str], None] = print) -> di
             last = step + 1 == cfg.steps
             if s.due(cfg.eval_every_steps) or last:
                 val = nats_per_char(model, val_ids)
-                rec = s.record(epoch=(step + 1) / chunks_per_pass, train_loss=loss.item(), val_loss=val,
-                               val_bpc=val / math.log(2), lr=optimizer.param_groups[0]["lr"])  # fmt: skip
-                text = CharModel(model, vocab).generate(vocab.decode(x[0, :1]), cfg.sample_length,
-                                                        cfg.temperature, seed=cfg.seed + step)  # fmt: skip
+                rec = s.record(
+                    epoch=(step + 1) / chunks_per_pass,
+                    train_loss=loss.item(),
+                    val_loss=val,
+                    val_bpc=val / math.log(2),
+                    lr=optimizer.param_groups[0]["lr"],
+                )
+                text = CharModel(model, vocab).generate(
+                    vocab.decode(x[0, :1]), cfg.sample_length, cfg.temperature, seed=cfg.seed + step
+                )
                 model.train()
                 echo(
                     f"--- step {rec['step']}: {val:.3f} nats = {rec['val_bpc']:.3f} bits per char ---\n{text}"
@@ -134,5 +156,11 @@ def train_charrnn(cfg: CharRNNConfig, echo: Callable[[str], None] = print) -> di
             checkpoint(s)
         val = nats_per_char(model, val_ids)
         s.run.save_model({k: v.contiguous() for k, v in model.state_dict().items()}, meta)
-        return s.finish({"val_nats_per_char": val, "val_bits_per_char": val / math.log(2),
-                         "val_chars": len(val_ids) - 1, "train_chars": len(corpus.train)})  # fmt: skip
+        return s.finish(
+            {
+                "val_nats_per_char": val,
+                "val_bits_per_char": val / math.log(2),
+                "val_chars": len(val_ids) - 1,
+                "train_chars": len(corpus.train),
+            }
+        )

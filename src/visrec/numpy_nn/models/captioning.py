@@ -53,8 +53,20 @@ class CaptioningRNN:
         W_vocab (H, V), b_vocab (V,) with G = 1 (rnn) or 4 (lstm).
     """
 
-    def __init__(self, vocab_size, input_dim=512, wordvec_dim=128, hidden_dim=128, cell_type="rnn",
-                 inject="init", null=0, start=1, end=2, seed=0, dtype=np.float64):  # fmt: skip
+    def __init__(
+        self,
+        vocab_size,
+        input_dim=512,
+        wordvec_dim=128,
+        hidden_dim=128,
+        cell_type="rnn",
+        inject="init",
+        null=0,
+        start=1,
+        end=2,
+        seed=0,
+        dtype=np.float64,
+    ):
         self.cell_type = check_choice("cell_type", cell_type, ("rnn", "lstm"), owner="CaptioningRNN")
         self.inject = check_choice("inject", inject, ("init", "every"), owner="CaptioningRNN")
         V = check_int("vocab_size", vocab_size, low=3, owner="CaptioningRNN")

@@ -6,8 +6,16 @@ from visrec.sequence.data.text import CharVocab, TextCorpus, default_text_source
 from visrec.sequence.data.vocab import SPECIAL, WordVocab, tokenize
 
 __all__ = [
-    "CharVocab", "TextCorpus", "default_text_source", "read_corpus",
-    "WordVocab", "tokenize", "SPECIAL",
-    "CaptionedImage", "read_coco_captions",
-    "ShapesCaptions", "make_shapes", "HELD_OUT",
-]  # fmt: skip
+    "CharVocab",
+    "TextCorpus",
+    "default_text_source",
+    "read_corpus",
+    "WordVocab",
+    "tokenize",
+    "SPECIAL",
+    "CaptionedImage",
+    "read_coco_captions",
+    "ShapesCaptions",
+    "make_shapes",
+    "HELD_OUT",
+]

@@ -86,8 +86,13 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def read_corpus(source=None, val_fraction: float = 0.1, max_chars: int | None = None, flag="--text",
-                suffixes=TEXT_SUFFIXES) -> TextCorpus:  # fmt: skip
+def read_corpus(
+    source=None,
+    val_fraction: float = 0.1,
+    max_chars: int | None = None,
+    flag="--text",
+    suffixes=TEXT_SUFFIXES,
+) -> TextCorpus:
     """Read ``source`` (a file, a folder, or None for the standard library) and split off validation text.
 
     Parameters

@@ -36,8 +36,15 @@ def caption_loss(scores: torch.Tensor, targets: torch.Tensor, null: int = NULL) 
 class CaptionDecoder(nn.Module):
     """features (N, D), caption inputs (N, T) -> word scores (N, T, V); ``step`` for the decoders."""
 
-    def __init__(self, vocab_size: int, input_dim: int, embed: int = 64, hidden: int = 256,
-                 cell: str = "lstm", inject: str = "init"):  # fmt: skip
+    def __init__(
+        self,
+        vocab_size: int,
+        input_dim: int,
+        embed: int = 64,
+        hidden: int = 256,
+        cell: str = "lstm",
+        inject: str = "init",
+    ):
         super().__init__()
         if inject not in ("init", "every"):
             raise ValueError(f"inject must be 'init' or 'every'; got {inject!r}.")

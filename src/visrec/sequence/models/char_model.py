@@ -23,14 +23,28 @@ RNNS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 class CharRNN(nn.Module):
     """x (N, T) int -> logits (N, T, V), next state (LSTM: (h, c), each (L, N, H); GRU / RNN: h)."""
 
-    def __init__(self, vocab_size: int, embed: int = 64, hidden: int = 256, layers: int = 2,
-                 cell: str = "lstm", dropout: float = 0.0):  # fmt: skip
+    def __init__(
+        self,
+        vocab_size: int,
+        embed: int = 64,
+        hidden: int = 256,
+        layers: int = 2,
+        cell: str = "lstm",
+        dropout: float = 0.0,
+    ):
         super().__init__()
-        self.config = {"vocab_size": vocab_size, "embed": embed, "hidden": hidden, "layers": layers,
-                       "cell": cell, "dropout": dropout}  # fmt: skip
+        self.config = {
+            "vocab_size": vocab_size,
+            "embed": embed,
+            "hidden": hidden,
+            "layers": layers,
+            "cell": cell,
+            "dropout": dropout,
+        }
         self.embedding = nn.Embedding(vocab_size, embed)
-        self.rnn = RNNS[cell](embed, hidden, num_layers=layers, batch_first=True,
-                              dropout=dropout if layers > 1 else 0.0)  # fmt: skip
+        self.rnn = RNNS[cell](
+            embed, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0.0
+        )
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(hidden, vocab_size)
 
