@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "visrec.cli.summary",
     "visrec.cli.export",
     "visrec.cli.charrnn",
+    "visrec.cli.caption",
 ]
 
 app = typer.Typer(
