@@ -161,6 +161,26 @@ def evaluate_cmd(
         typer.echo(f"{bits:.4f} bits per character = {nats:.4f} nats on {result['chars']:,} characters")
 
 
+@app.command("cells")
+def cells_cmd(
+    run: Path = typer.Argument(..., help="Run directory of `visrec charrnn train`."),
+    out: Path = typer.Option(..., "--out", help="Folder for cells.json and <feature>.html / .png."),
+    text: str = typer.Option(None, "--text", help="Text to read (default: the Python stdlib's .py files)."),
+    max_chars: int = typer.Option(20_000, "--max-chars", help="Characters to correlate over."),
+    show_chars: int = typer.Option(1200, "--show-chars", help="Characters drawn in each figure."),
+) -> None:
+    """Interpretable cells: the unit that best tracks quotes, indentation, line position and comments."""
+    from visrec.sequence.charrnn import load_charrnn
+    from visrec.sequence.data.text import read_corpus
+    from visrec.sequence.interpret import find_cells
+
+    model = load_charrnn(run)
+    sample = read_corpus(text, val_fraction=0.0, max_chars=max_chars).train[:max_chars]
+    sample = "".join(c for c in sample if c in model.vocab.index)
+    for name, info in find_cells(model, sample, out, show_chars).items():
+        typer.echo(f"{name:15s} unit {info['unit']:4d}  r = {info['r']:+.3f}   {out / (name + '.png')}")
+
+
 def register(root: typer.Typer) -> None:
     """Add the ``charrnn`` group to the root command."""
     root.add_typer(app, name="charrnn")
