@@ -5,8 +5,8 @@ The model reads a text one character at a time; for every unit we take its cell 
 state (GRU / RNN) after each character and correlate it (Pearson r) with simple features of that
 position: inside a quoted string, indentation depth of the line, position in the line, inside a ``#``
 comment. The unit with the largest |r| for each feature is drawn as the lecture's figure: the text, each
-character on a background coloured by the unit's activation (tanh-squashed; blue negative, red positive),
-as HTML and as PNG.
+character on a background coloured by the unit's standardized activation (signed so that red means "the
+feature is on", blue "off"; tanh-squashed), as HTML and as PNG.
 
 >>> f = text_features('x = "a" # c\\n    y')
 >>> f["inside_quotes"][4:8].tolist(), f["inside_comment"][8:11].tolist(), float(f["indentation"][-1])
@@ -138,7 +138,8 @@ def find_cells(model: CharModel, text: str, out: Path, show_chars: int = 1200) -
     shown = text[:show_chars]
     for name, info in found.items():
         title = f"{name}: unit {info['unit']} (r = {info['r']:+.2f})"
-        values = acts[: len(shown), info["unit"]] * np.sign(info["r"])
+        a = acts[:, info["unit"]]
+        values = (a[: len(shown)] - a.mean()) / (a.std() + 1e-12) * np.sign(info["r"])  # standardized
         (out / f"{name}.html").write_text(cell_html(shown, values, title), encoding="utf-8")
         cell_png(shown, values, title, out / f"{name}.png")
     (out / "cells.json").write_text(json.dumps(found, indent=2))
