@@ -58,7 +58,7 @@ def test_equal_weights_give_equal_losses_and_gradients(cell, inject):
     scores = torch_model(torch.from_numpy(features), cap[:, :-1])
     loss_t = caption_loss(scores, cap[:, 1:])
     loss_t.backward()
-    assert float(loss_t) == pytest.approx(loss, rel=1e-12)
+    assert loss_t.item() == pytest.approx(loss, rel=1e-12)
     for k, p in mapping.items():
         np.testing.assert_allclose(p.grad.numpy(), grads[k], rtol=1e-9, atol=1e-12, err_msg=k)
 

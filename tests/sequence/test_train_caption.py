@@ -113,3 +113,16 @@ def test_cli_train_and_predict_draw_captions_and_attention(tmp_path, capsys):
     assert (tmp_path / "fig" / "scene_caption.png").is_file() and (
         tmp_path / "fig" / "scene_attention.png"
     ).is_file()
+
+
+def test_a_registered_cnn_can_be_the_encoder(tmp_path):
+    metrics = train_caption(
+        tiny(tmp_path, "reg", encoder="tiny_cnn", image_size=32, model="attention", epochs=1),
+        echo=lambda s: None,
+    )
+    assert 0 <= metrics["val_bleu1"] <= 1
+    cap = load_captioner(tmp_path / "reg")
+    words, maps = cap.attention(make_shapes(1, "val", seed=0, image_size=32).images)[0]
+    assert maps.shape[1:] == (cap.model.encoder.grid_side,) * 2
+    with pytest.raises(ParameterError, match="--encoder"):
+        CaptionConfig(encoder="no_such_net")

@@ -47,6 +47,9 @@ def train_cmd(
     inject: str = typer.Option(
         None, "--inject", help="init (image as h0, default) | every (also each step)."
     ),
+    encoder: str = typer.Option(
+        None, "--encoder", help="small (default) or a registered CNN, e.g. resnet20."
+    ),
     image_size: int = typer.Option(None, "--image-size", help="Square input size, a multiple of 8 (48)."),
     hidden: int = typer.Option(None, "--hidden", help="Hidden units H (256)."),
     embed: int = typer.Option(None, "--embed", help="Word vector size (64)."),
@@ -83,6 +86,7 @@ def train_cmd(
         images_dir=images_dir,
         model=model,
         inject=inject,
+        encoder=encoder,
         image_size=image_size,
         hidden=hidden,
         embed=embed,

@@ -50,7 +50,7 @@ class Captioner:
     def attention(self, images: np.ndarray) -> list[tuple[list[str], np.ndarray]]:
         """Per image: the greedy words and their attention maps (T, H', W')."""
         out = []
-        side = self.image_size // 8
+        side = self.model.encoder.grid_side
         for ids, maps in self.model.attention_maps(self._tensor(images), self.max_length):
             out.append(([self.vocab.words[i] for i in ids], maps.reshape(len(ids), side, side).numpy()))
         return out

@@ -76,7 +76,7 @@ class CaptionConfig(TrainRunConfig):
 
     ``model``: 'rnn' | 'lstm' (image features as the initial hidden state; ``inject="every"`` also feeds
     them at every step) or 'attention' (an LSTM with soft attention over the feature grid).
-    ``encoder``: 'small' (a small CNN trained jointly).
+    ``encoder``: 'small' (a small CNN trained jointly) or any registered torch CNN (its forward_features).
     """
 
     kind: ClassVar[str] = "caption"
@@ -105,7 +105,10 @@ class CaptionConfig(TrainRunConfig):
         super().validate()
         self.check("choice", "model", choices=("rnn", "lstm", "attention"))
         self.check("choice", "inject", choices=("init", "every"))
-        self.check("choice", "encoder", choices=("small",))
+        if self.encoder != "small":
+            from visrec.torch_nn import list_models
+
+            self.check("choice", "encoder", choices=("small", *list_models()))
         for name in (
             "encoder_width",
             "image_size",

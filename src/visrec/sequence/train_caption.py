@@ -103,7 +103,15 @@ def train_caption(cfg: CaptionConfig, echo: Callable[[str], None] = print) -> di
     steps_per_epoch = max(1, -(-n // cfg.batch_size))
     total = cfg.epochs * steps_per_epoch
     model = ImageCaptioner(
-        len(vocab), cfg.model, cfg.inject, cfg.encoder_width, cfg.embed, cfg.hidden, cfg.attention_dim
+        len(vocab),
+        cfg.model,
+        cfg.inject,
+        cfg.encoder_width,
+        cfg.embed,
+        cfg.hidden,
+        cfg.attention_dim,
+        cfg.encoder,
+        cfg.image_size,
     )
     optimizer = make_optimizer(model.parameters(), cfg)
     meta = {

@@ -1,7 +1,7 @@
 """Encoder + decoder: ``ImageCaptioner(images, captions_in) -> scores``; ``caption(images)`` decodes.
 
 >>> import torch
->>> m = ImageCaptioner(vocab_size=12, model="attention", encoder_width=8, embed=8, hidden=16)
+>>> m = ImageCaptioner(vocab_size=12, model="attention", encoder_width=8, embed=8, hidden=16, image_size=32)
 >>> tuple(m(torch.zeros(2, 3, 32, 32), torch.ones(2, 5, dtype=torch.long)).shape)
 (2, 5, 12)
 >>> len(m.caption(torch.zeros(2, 3, 32, 32), max_length=4))
@@ -16,7 +16,7 @@ from torch import nn
 from visrec.sequence.decode import beam_search, greedy
 from visrec.sequence.models.attention import AttentionDecoder
 from visrec.sequence.models.captioner import CaptionDecoder
-from visrec.sequence.models.encoder import SmallEncoder
+from visrec.sequence.models.encoder import make_encoder
 
 __all__ = ["ImageCaptioner"]
 
@@ -35,6 +35,8 @@ class ImageCaptioner(nn.Module):
         embed: int = 64,
         hidden: int = 256,
         attention_dim: int = 128,
+        encoder: str = "small",
+        image_size: int = 48,
     ):
         super().__init__()
         self.config = dict(
@@ -45,8 +47,10 @@ class ImageCaptioner(nn.Module):
             embed=embed,
             hidden=hidden,
             attention_dim=attention_dim,
+            encoder=encoder,
+            image_size=image_size,
         )
-        self.encoder = SmallEncoder(encoder_width)
+        self.encoder = make_encoder(encoder, image_size, encoder_width)
         D = self.encoder.out_dim
         self.attention = model == "attention"
         if self.attention:
