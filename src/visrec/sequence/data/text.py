@@ -11,6 +11,7 @@ to learn from. A folder is read file by file in sorted order; the validation tex
 
 from __future__ import annotations
 
+import os
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,9 +75,12 @@ class TextCorpus:
 
 
 def _text_files(folder: Path, suffixes) -> list[Path]:
-    return sorted(
-        p for p in folder.rglob("*") if p.suffix in suffixes and not SKIP_PARTS & set(p.parts) and p.is_file()
-    )
+    """Files with ``suffixes`` under ``folder`` (skipping :data:`SKIP_PARTS` folders), sorted."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d not in SKIP_PARTS]
+        found.extend(Path(root) / f for f in files if f.endswith(tuple(suffixes)))
+    return sorted(found)
 
 
 def _read(path: Path) -> str | None:
