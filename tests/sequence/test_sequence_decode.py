@@ -1,9 +1,11 @@
 """Greedy, temperature sampling and beam search on small models whose answers are known."""
 
+import pytest
 import torch
 
 from visrec.sequence.decode import beam_search, greedy, reorder_batch_second, sample
 from visrec.sequence.models.char_model import CharRNN
+from visrec.sequence.models.image_captioner import ImageCaptioner
 
 
 def char_step(model):
@@ -56,3 +58,20 @@ def test_low_temperature_sampling_is_greedy_and_high_temperature_varies():
         step, None, start, max_length=20, temperature=5.0, generator=torch.Generator().manual_seed(0)
     )
     assert cold == g and hot != g
+
+
+@pytest.mark.parametrize("model", ["lstm", "attention"])
+def test_beam_1_equals_greedy_on_captioners(model):
+    torch.manual_seed(2)
+    m = ImageCaptioner(vocab_size=15, model=model, encoder_width=4, embed=8, hidden=16, image_size=24).eval()
+    with torch.no_grad():
+        for p in m.decoder.parameters():
+            p.mul_(3)  # sharper word distributions, longer captions
+    images = torch.rand(4, 3, 24, 24)
+    g = m.caption(images, max_length=10)
+    feats = m.encode(images)
+    for i in range(4):
+        carry = m.decoder.init_state(feats[i : i + 1])
+        assert beam_search(m.decoder.step, carry, 1, 10, beam=1, end=2)[0] == g[i]
+    wide = m.caption(images, max_length=10, beam=3)
+    assert len(wide) == 4 and all(isinstance(t, int) for c in wide for t in c)
