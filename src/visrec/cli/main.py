@@ -28,6 +28,8 @@ COMMAND_MODULES = [
     "visrec.cli.summary",
     "visrec.cli.export",
     "visrec.cli.runs",
+    "visrec.cli.charrnn",
+    "visrec.cli.caption",
 ]
 
 app = typer.Typer(

@@ -24,6 +24,8 @@ PREDICTOR_LOADERS = {
     "classic": "visrec.classic.persist:load_predictor",
     "numpy_nn": "visrec.numpy_nn.persist:load_predictor",
     "torch": "visrec.torch_nn.checkpoint:load_predictor",
+    "charrnn": "visrec.sequence.charrnn:load_charrnn",
+    "caption": "visrec.sequence.captioning:load_captioner",
 }
 
 
