@@ -1,8 +1,8 @@
 """The feature network of style transfer: several named layers of a classifier in one forward pass.
 
 Any :class:`~visrec.explain.ExplainModel` works: a VGG-style CIFAR model trained here (``vgg11_cifar`` run
-directory) or a user's torchvision VGG-16/19 (``--weights vgg16.pth --model vgg16``, the network of Gatys
-et al.: content ``features.22`` = relu4_2, style relu1_1 .. relu5_1). :func:`default_layers` picks layers by
+directory) or a user's torchvision VGG-16/19 (``--weights vgg16.pth --model vgg16``; Gatys et al. used VGG-19:
+content ``features.22`` = relu4_2, style relu1_1 .. relu5_1). :func:`default_layers` picks layers by
 position when none are given.
 """
 
