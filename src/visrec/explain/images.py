@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from visrec.explain._errors import DataError, ParameterError
+from visrec.explain._errors import ParameterError
 
 __all__ = ["BUNDLED", "bundled_image", "read_image_any", "resize_image"]
 
@@ -72,24 +72,19 @@ def resize_image(img: np.ndarray, size) -> np.ndarray:
 
 
 def read_image_any(source: str, mode: str = "RGB") -> np.ndarray:
-    """uint8 (H, W, C) from a file path or a bundled image name; ``mode`` "RGB" or "L"."""
-    from PIL import Image, UnidentifiedImageError
+    """uint8 (H, W, C) from a file path (:func:`visrec.data.images.read_image`) or a bundled image name;
+    ``mode`` "RGB" or "L"."""
+    from PIL import Image
+
+    from visrec.data.images import read_image
 
     if source in BUNDLED and not Path(source).exists():
         img = bundled_image(source)
         if mode == "L":
             img = np.asarray(Image.fromarray(img).convert("L"))[..., None]
         return img
-    path = Path(source)
-    if not path.is_file():
+    if not Path(source).is_file():
         raise FileNotFoundError(
-            f"No image at {path}. Pass a PNG/JPEG file or a bundled name: {', '.join(sorted(BUNDLED))}."
+            f"No image at {source}. Pass a PNG/JPEG file or a bundled name: {', '.join(sorted(BUNDLED))}."
         )
-    try:
-        with Image.open(path) as im:
-            im.load()
-            im = im.convert(mode)
-    except (UnidentifiedImageError, OSError) as exc:
-        raise DataError(f"Could not read {path} as an image ({exc}); pass a PNG or JPEG file.") from exc
-    arr = np.asarray(im)
-    return arr[..., None] if arr.ndim == 2 else arr
+    return read_image(source, mode=mode)

@@ -18,7 +18,6 @@ the normalization it was trained with, so saliency, attacks, DeepDream and inver
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -128,12 +127,9 @@ def load_explain_model(
     if (run_dir is None) == (weights is None):
         raise ParameterError("Give exactly one of a run directory (RUN) or --weights FILE (with --model).")
     if run_dir is not None:
-        from visrec.torch_nn.checkpoint import load_predictor
+        from visrec.runs.predictor import load_predictor, model_kind
 
-        run_dir = Path(run_dir)
-        if not (run_dir / "model.json").is_file():
-            raise DataError(f"{run_dir} has no model.json; pass the --out folder of `visrec train`.")
-        kind = json.loads((run_dir / "model.json").read_text()).get("kind")
+        kind = model_kind(run_dir)
         if kind != "torch":
             raise DataError(
                 f"{run_dir} holds a {kind!r} model; the explain commands need a torch classifier "

@@ -20,7 +20,7 @@ from visrec.explain.generate.style.features import FeatureExtractor, default_lay
 from visrec.explain.generate.style.losses import content_loss, style_loss, tv_loss
 from visrec.explain.generate.style.transfer import style_targets
 
-__all__ = ["ConditionalInstanceNorm", "TransformNet", "train_fast_style"]
+__all__ = ["ConditionalInstanceNorm", "TransformNet", "train_fast_style", "load_fast_style"]
 
 
 class ConditionalInstanceNorm(nn.Module):
@@ -180,3 +180,15 @@ def train_fast_style(
         if log is not None:
             log(step, losses[-1])
     return net.eval(), losses, time.perf_counter() - t0
+
+
+def load_fast_style(run_dir, device: str = "cpu") -> TransformNet:
+    """The :class:`TransformNet` saved by ``visrec style train-fast`` (model.json kind "fast_style")."""
+    from pathlib import Path
+
+    from visrec.runs.arrays import load_model
+
+    tensors, meta = load_model(Path(run_dir), "pt")
+    net = TransformNet(3, int(meta["width"]), int(meta["blocks"]), int(meta["num_styles"]))
+    net.load_state_dict(tensors)
+    return net.eval().to(device)
