@@ -163,7 +163,7 @@ def to_pixels(images: np.ndarray, model: ExplainModel) -> torch.Tensor:
             f"This model takes {mode} images; got {got} of shape {arr.shape}. Valid image modes: {mode}. "
             "Convert the image (PIL: image.convert('RGB') / 'L') or read it with visrec's image reader."
         )
-    x = torch.from_numpy(np.ascontiguousarray(arr)).permute(0, 3, 1, 2).float() / 255.0
+    x = torch.from_numpy(np.array(arr, dtype=np.float32)).permute(0, 3, 1, 2) / 255.0  # a copy: writable
     if model.input_size and tuple(x.shape[-2:]) != tuple(model.input_size[1:]):
         x = torch.nn.functional.interpolate(
             x, size=model.input_size[1:], mode="bilinear", align_corners=False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 
 import numpy as np
 
@@ -27,7 +28,10 @@ def decode_upload(data: bytes, mode: str = "RGB", name: str = "the upload") -> n
     if not data:
         raise DataError(f"{name} is empty: choose an image file (PNG or JPEG).")
     try:
-        with Image.open(io.BytesIO(data)) as im:
+        with warnings.catch_warnings():  # PIL warns about huge headers; the size check below refuses them
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data))
+        with im:
             if im.width * im.height > MAX_PIXELS:
                 raise DataError(
                     f"{name} is {im.width}x{im.height} pixels; the demo takes images up to {MAX_PIXELS:,} "
