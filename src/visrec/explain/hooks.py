@@ -31,7 +31,17 @@ from torch.overrides import TorchFunctionMode
 
 from visrec.explain._errors import ParameterError
 
-__all__ = ["find_layer", "layer_names", "capture", "Captured", "guided_relus", "GuidedReLU", "resolve_model"]
+__all__ = [
+    "find_layer",
+    "layer_names",
+    "capture",
+    "capture_many",
+    "forward_until",
+    "Captured",
+    "guided_relus",
+    "GuidedReLU",
+    "resolve_model",
+]
 
 
 def resolve_model(model: nn.Module) -> nn.Module:
@@ -76,27 +86,60 @@ class Captured:
         self.input: torch.Tensor | None = None
 
 
+class _StopForward(Exception):
+    """Raised by a capture hook once everything asked for is recorded (see :func:`forward_until`)."""
+
+
 @contextlib.contextmanager
-def capture(model: nn.Module, layer: str | nn.Module, clone: bool = True) -> Iterator[Captured]:
+def capture(
+    model: nn.Module, layer: str | nn.Module, clone: bool = True, stop: bool = False
+) -> Iterator[Captured]:
     """Record the input and output of ``layer`` while the block runs; the hook is removed on exit.
 
     With ``clone=True`` the layer passes on a copy of its output, so an in-place operation after the layer
     (``nn.ReLU(inplace=True)``) cannot overwrite the recorded tensor; gradients with respect to
-    ``seen.output`` are then the gradients with respect to the layer's true output.
+    ``seen.output`` are then the gradients with respect to the layer's true output. With ``stop=True`` the
+    forward pass ends at the layer: run it with :func:`forward_until` (the rest of the network is skipped,
+    so a head that needs a fixed input size never runs).
     """
-    module = find_layer(model, layer)
-    seen = Captured()
+    with capture_many(model, [layer], clone=clone, stop=stop) as seen:
+        yield seen[0]
 
-    def hook(mod, inputs, output):
-        seen.input = inputs[0] if inputs else None
-        seen.output = output
-        return output.clone() if clone and isinstance(output, torch.Tensor) else None
 
-    handle = module.register_forward_hook(hook)
+@contextlib.contextmanager
+def capture_many(
+    model: nn.Module, layers, clone: bool = True, stop: bool = False
+) -> Iterator[list[Captured]]:
+    """:func:`capture` for several layers at once; with ``stop`` the pass ends when all are recorded."""
+    modules = [find_layer(model, layer) for layer in layers]
+    seen = [Captured() for _ in modules]
+    pending = set(range(len(modules)))
+
+    def make_hook(i):
+        def hook(mod, inputs, output):
+            seen[i].input = inputs[0] if inputs else None
+            seen[i].output = output
+            pending.discard(i)
+            if stop and not pending:
+                raise _StopForward
+            return output.clone() if clone and isinstance(output, torch.Tensor) else None
+
+        return hook
+
+    handles = [m.register_forward_hook(make_hook(i)) for i, m in enumerate(modules)]
     try:
         yield seen
     finally:
-        handle.remove()
+        for h in handles:
+            h.remove()
+
+
+def forward_until(model: nn.Module, x: torch.Tensor) -> None:
+    """Run ``model(x)`` up to the point where a ``stop=True`` capture has everything it asked for."""
+    try:
+        model(x)
+    except _StopForward:
+        pass
 
 
 class GuidedReLU(torch.autograd.Function):

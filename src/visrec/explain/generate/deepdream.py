@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from visrec.explain.generate._common import positive, random_roll
-from visrec.explain.hooks import capture
+from visrec.explain.hooks import capture, forward_until
 
 __all__ = ["deepdream", "dream_step"]
 
@@ -24,8 +24,8 @@ def dream_step(model, x: torch.Tensor, layer, step_size: float, jitter: int, gen
     """
     rolled, (dy, dx) = random_roll(x.detach(), jitter, gen)
     rolled.requires_grad_(True)
-    with capture(model, layer) as seen:
-        model(rolled)
+    with capture(model, layer, stop=True) as seen:
+        forward_until(model, rolled)
     act = seen.output
     (g,) = torch.autograd.grad(act, rolled, grad_outputs=act.detach())  # d(1/2 sum f^2)/dx
     g = torch.roll(g, shifts=(-dy, -dx), dims=(2, 3))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from visrec.explain.generate._common import positive
-from visrec.explain.hooks import capture
+from visrec.explain.hooks import capture, forward_until
 
 __all__ = ["tv_regularizer", "invert_features", "layer_features"]
 
@@ -27,8 +27,8 @@ def layer_features(model, x: torch.Tensor, layer=None) -> torch.Tensor:
     """Phi(x): the output of ``layer`` (a name or module), or of ``forward_features`` when None."""
     if layer is None:
         return model.forward_features(x)
-    with capture(model, layer) as seen:
-        model(x)
+    with capture(model, layer, stop=True) as seen:
+        forward_until(model, x)
     return seen.output
 
 

@@ -23,7 +23,7 @@ ATTACK_METHODS = ("fgsm", "pgd", "pgd_l2", "fool")
 
 def _rgb_pixels(source: str, size) -> torch.Tensor:
     img = resize_image(read_image_any(source, "RGB"), size)
-    return torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None].float() / 255.0
+    return (torch.from_numpy(np.array(img, dtype=np.float32)).permute(2, 0, 1)[None] / 255.0).contiguous()
 
 
 def run_attack(cfg: ExplainConfig) -> Path:
@@ -94,7 +94,7 @@ def run_attack(cfg: ExplainConfig) -> Path:
 
 
 def to_pixels_like(img: np.ndarray, ref: torch.Tensor) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1).to(ref) / 255.0
+    return torch.from_numpy(np.array(img, dtype=np.float32)).permute(2, 0, 1).to(ref) / 255.0
 
 
 def run_dream(cfg: ExplainConfig) -> Path:
@@ -133,9 +133,7 @@ def _native_images(cfg, model, o):
         return load_images(cfg.images, model)
     mode = "L" if model.input_size[0] == 1 else "RGB"
     imgs = [resize_image(read_image_any(s, mode), (int(size), int(size))) for s in cfg.images]
-    x = torch.stack(
-        [torch.from_numpy(np.ascontiguousarray(i)).permute(2, 0, 1).float() / 255.0 for i in imgs]
-    )
+    x = torch.stack([torch.from_numpy(np.array(i, dtype=np.float32)).permute(2, 0, 1) / 255.0 for i in imgs])
     return [Path(s).stem for s in cfg.images], imgs, x
 
 
@@ -235,7 +233,7 @@ def run_train_fast(cfg: ExplainConfig) -> Path:
         for i in idx
     ]
     contents = torch.stack(
-        [torch.from_numpy(np.ascontiguousarray(i)).permute(2, 0, 1).float() / 255 for i in imgs]
+        [torch.from_numpy(np.array(i, dtype=np.float32)).permute(2, 0, 1) / 255 for i in imgs]
     )
     run = open_run(cfg, "style-train-fast")
     net, losses, secs = train_fast_style(

@@ -8,12 +8,10 @@ position when none are given.
 
 from __future__ import annotations
 
-import contextlib
-
 import torch
 from torch import nn
 
-from visrec.explain.hooks import capture, find_layer, resolve_model
+from visrec.explain.hooks import capture_many, find_layer, forward_until, resolve_model
 
 __all__ = ["FeatureExtractor", "default_layers", "VGG_LAYERS"]
 
@@ -57,7 +55,8 @@ class FeatureExtractor:
             p.requires_grad_(False)
 
     def __call__(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        with contextlib.ExitStack() as stack:
-            seen = {n: stack.enter_context(capture(self.model, n)) for n in self.layers}
-            self.model(x)
-        return {n: s.output for n, s in seen.items()}
+        """x (N, C, H, W) -> {name: features}; the pass stops after the last layer needed, so the head never
+        runs and any image size the body accepts works."""
+        with capture_many(self.model, self.layers, stop=True) as seen:
+            forward_until(self.model, x)
+        return {n: s.output for n, s in zip(self.layers, seen, strict=True)}

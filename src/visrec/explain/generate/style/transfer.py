@@ -87,7 +87,7 @@ def style_transfer(
     with torch.no_grad():
         content_target = extractor(content)[content_layer].detach()
     gen = torch.Generator().manual_seed(seed)
-    start = content.clone() if init == "content" else torch.rand(content.shape, generator=gen)
+    start = content.clone().contiguous() if init == "content" else torch.rand(content.shape, generator=gen)
     x = start.to(content.device).requires_grad_(True)
     losses: list[float] = []
 
