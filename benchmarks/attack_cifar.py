@@ -1,7 +1,7 @@
 """Attack success rate against epsilon on a CIFAR-10 model, clean vs adversarially trained, one process.
 
-    python benchmarks/attack_cifar.py --data ../shared/data/cifar10-jpeg/train --test-data ../shared/data/cifar10-jpeg/test \
-        --model resnet20 --epochs 10 --adv-epochs 10 --eval 1000
+    python benchmarks/attack_cifar.py --data ../shared/data/cifar10-jpeg/train \
+        --test-data ../shared/data/cifar10-jpeg/test --model resnet20 --epochs 10 --adv-epochs 10 --eval 1000
     python benchmarks/attack_cifar.py --run runs/train-cifar --robust-run runs/train-cifar-pgd ...   # saved models
     python benchmarks/attack_cifar.py --quick                    # digits, tiny_cnn, 2 epochs (a smoke run)
 
