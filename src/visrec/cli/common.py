@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from visrec.runs.config import read_config_file
 from visrec.utils.errors import ParameterError
 
 # Every option below defaults to None: a value left out keeps the one of --config FILE, then the config
@@ -64,6 +65,10 @@ def config_from_cli(config_cls, config_file=None, **options):
     Paths become strings; options left out (None) are skipped, so they keep the file's or the default value.
     """
     values = {k: (str(v) if isinstance(v, Path) else v) for k, v in options.items() if v is not None}
+    if values.get("resume"):  # the run's recorded settings, then what is given now
+        if config_file is not None:
+            values = {**read_config_file(config_file), **values}
+        return config_cls.resumed(values.pop("resume"), values)
     return config_cls.from_sources(str(config_file) if config_file is not None else None, values)
 
 

@@ -122,7 +122,7 @@ def search(
     run.write_config(cfg)
     solver = {"num_epochs": epochs, "batch_size": batch_size, "optimizer": optimizer}
     result = random_search(
-        arrays, base, space, solver, trials, stages, jobs=jobs, seed=seed, on_trial=lambda t: run.append_history({"step": t["trial"] + 1, **t})
+        arrays, base, space, solver, trials, stages, jobs=jobs, seed=seed, on_trial=_recorder(run)
     )
     write_results(run, result)
     rows = [
@@ -170,6 +170,11 @@ def write_results(run, result) -> None:
         }
     )
     scatter_plot(trials, run.plots / "search_scatter.png")
+
+
+def _recorder(run):
+    """history.jsonl: one record per finished trial (``step`` counts trials)."""
+    return lambda t: run.append_history({"step": t["trial"] + 1, **t})
 
 
 def register(app: typer.Typer) -> None:

@@ -178,7 +178,10 @@ def _decode_folder(root: Path, rel_paths: list[str], labels: np.ndarray, skip_ba
     for i, result in _decode_all(files, workers, f"decoding {len(files)} images"):
         if isinstance(result, str):
             if not skip_bad:
-                raise DataError(f"{result}. Remove or replace the file, or pass skip_bad=True to skip it.")
+                raise DataError(
+                    f"{result}. Remove or replace the file, or pass --skip-bad (skip_bad=True) to skip unreadable "
+                    "images."
+                )
             ok[i] = False
             skipped.append((rel_paths[i], result))
             continue
