@@ -242,3 +242,35 @@ def test_bad_inputs_name_the_valid_choices(capsys, tmp_path, digits_run, digit_p
     bad.write_text("hello")
     code, _, err = cli(capsys, "explain", "saliency", digits_run, bad, "--out", tmp_path / "f")
     assert code == 2 and "not_an_image.png" in err
+
+
+def test_torchvision_weight_file_instead_of_a_run(capsys, tmp_path):
+    """--weights FILE --model NAME: a torchvision-layout state dict, ImageNet normalization, 1000 classes."""
+    import torch
+
+    from visrec.explain.runner import open_model
+    from visrec.torch_nn import create_model
+
+    torch.manual_seed(0)
+    path = tmp_path / "tiny.pth"
+    torch.save(create_model("tiny_cnn", num_classes=1000).state_dict(), path)
+    model = open_model(None, weights=str(path), model="tiny_cnn")
+    assert model.num_classes == 1000 and model.mean.flatten().tolist() == pytest.approx([0.485, 0.456, 0.406])
+    code, _, err = cli(
+        capsys,
+        "explain",
+        "gradcam",
+        "--weights",
+        path,
+        "--model",
+        "tiny_cnn",
+        "chelsea",
+        "--target",
+        "281",
+        "--out",
+        tmp_path / "g",
+    )
+    assert code == 0, err
+    assert json.loads((tmp_path / "g" / "metrics.json").read_text())["targets"] == ["281"]
+    code, _, err = cli(capsys, "explain", "gradcam", "--weights", path, "chelsea", "--out", tmp_path / "h")
+    assert code == 2 and "--model" in err
