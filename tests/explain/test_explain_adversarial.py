@@ -62,6 +62,7 @@ def test_bad_attack_options_name_the_choices(digits_model):
         fgsm(model, x[:2], y[:2], -0.1)
 
 
+@pytest.mark.slow
 def test_adversarial_training_makes_the_model_robust(digits_model):
     from _explain_nets import train_digits_model
 

@@ -165,3 +165,45 @@ def test_browser_upload_shows_top5_saliency_gradcam_and_fgsm(server, tmp_path, d
             assert page.inner_text("#error") == ""
         finally:
             browser.close()
+
+
+@pytest.mark.slow
+def test_visrec_serve_command_starts_and_answers(digits_run):
+    """`visrec serve RUN --port P` in a subprocess: the page and the API answer, then it stops on SIGINT."""
+    import json
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "visrec.cli.main", "serve", str(digits_run), "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline, info = time.time() + 60, None
+        while time.time() < deadline and info is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/info", timeout=2) as r:
+                    info = json.loads(r.read())
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read().decode()
+                time.sleep(0.5)
+        assert info is not None and info["classes"] == [str(d) for d in range(10)]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+            assert b"visrec: look inside the network" in r.read()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
