@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import sys
 import time
 
@@ -85,16 +86,22 @@ def main(argv=None) -> None:
         f"model: {getattr(model.net, 'model_name', type(model.net).__name__)} | input ({args.batch}, {c}, {h}, {w})"
         f" | repeats {args.repeats} (fastest kept)"
     )
-    print(f"{'method':<10} {'visrec ms':>10} {'captum ms':>10} {'ratio':>7}")
+    print(f"{'method':<10} {'visrec ms':>10} {'captum ms':>10} {'ratio':>7}   (fastest of each)")
     for name, (ours, theirs) in pairs.items():
         torch.testing.assert_close(ours(), theirs(), rtol=1e-4, atol=1e-6)  # same answer first
         for _ in range(3):  # warm-up: allocator, autograd graph caches
             ours(), theirs()
-        t_ours = t_ref = float("inf")
-        for _ in range(args.repeats):  # alternate, so drifting load hits both sides alike
-            t_ours = min(t_ours, fastest(ours, 1))
-            t_ref = min(t_ref, fastest(theirs, 1))
-        print(f"{name:<10} {1e3 * t_ours:>10.2f} {1e3 * t_ref:>10.2f} {t_ours / t_ref:>6.2f}x")
+        t_ours, t_ref = [], []
+        for i in range(args.repeats):  # alternate (and swap the order), so drifting load hits both alike
+            order = ((ours, t_ours), (theirs, t_ref)) if i % 2 == 0 else ((theirs, t_ref), (ours, t_ours))
+            for fn, sink in order:
+                sink.append(fastest(fn, 1))
+        a, b = min(t_ours), min(t_ref)
+        ma, mb = statistics.median(t_ours), statistics.median(t_ref)
+        print(
+            f"{name:<10} {1e3 * a:>10.2f} {1e3 * b:>10.2f} {a / b:>6.2f}x   (medians {1e3 * ma:.2f} / "
+            f"{1e3 * mb:.2f} ms, {ma / mb:.2f}x)"
+        )
 
 
 if __name__ == "__main__":
