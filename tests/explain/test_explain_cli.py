@@ -50,7 +50,8 @@ def test_saliency_with_grabcut_and_filters_activations(capsys, tmp_path, rgb_run
     code, _, err = cli(
         capsys, "explain", "saliency", rgb_run, "chelsea", "--grabcut", "--out", tmp_path / "s"
     )
-    assert code == 0, err and (tmp_path / "s" / "chelsea_grabcut.png").is_file()
+    assert code == 0, err
+    assert (tmp_path / "s" / "chelsea_grabcut.png").is_file()
     code, _, err = cli(
         capsys, "explain", "filters", rgb_run, "--layer", "features.4", "--out", tmp_path / "f"
     )
@@ -61,7 +62,8 @@ def test_saliency_with_grabcut_and_filters_activations(capsys, tmp_path, rgb_run
     code, _, err = cli(
         capsys, "explain", "activations", rgb_run, "coffee", "--layer", "features.2", "--out", tmp_path / "a"
     )
-    assert code == 0, err and (tmp_path / "a" / "coffee_activations_features.2.png").is_file()
+    assert code == 0, err
+    assert (tmp_path / "a" / "coffee_activations_features.2.png").is_file()
 
 
 def test_patches_and_tsne_on_digits(capsys, tmp_path, digits_run):
@@ -146,7 +148,8 @@ def test_dream_invert_style_commands(capsys, tmp_path, rgb_run):
         "--out",
         tmp_path / "d",
     )
-    assert code == 0, err and (tmp_path / "d" / "chelsea_dream_features.6.png").is_file()
+    assert code == 0, err
+    assert (tmp_path / "d" / "chelsea_dream_features.6.png").is_file()
     code, _, err = cli(
         capsys,
         "invert",
@@ -159,7 +162,8 @@ def test_dream_invert_style_commands(capsys, tmp_path, rgb_run):
         "--out",
         tmp_path / "i",
     )
-    assert code == 0, err and (tmp_path / "i" / "coffee_invert_features.6.png").is_file()
+    assert code == 0, err
+    assert (tmp_path / "i" / "coffee_invert_features.6.png").is_file()
     code, _, err = cli(
         capsys,
         "style",
@@ -180,9 +184,45 @@ def test_dream_invert_style_commands(capsys, tmp_path, rgb_run):
         "--out",
         tmp_path / "st",
     )
-    assert code == 0, err and (tmp_path / "st" / "stylized.png").is_file()
+    assert code == 0, err
+    assert (tmp_path / "st" / "stylized.png").is_file()
     cfg = json.loads((tmp_path / "st" / "config.json").read_text())["config"]
     assert cfg["options"]["blend"] == [0.5, 0.5]
+    code, _, err = cli(
+        capsys,
+        "style",
+        "chelsea",
+        "coffee",
+        "--run",
+        rgb_run,
+        "--size",
+        "32",
+        "--steps",
+        "2",
+        "--style-scales",
+        "0.1,10",
+        "--init",
+        "noise",
+        "--out",
+        tmp_path / "sweep",
+    )
+    assert code == 0, err
+    assert (tmp_path / "sweep" / "stylized_x0.1.png").is_file() and (
+        tmp_path / "sweep" / "stylized_x10.png"
+    ).is_file()
+    code, _, err = cli(
+        capsys,
+        "style",
+        "chelsea",
+        "coffee",
+        "--run",
+        rgb_run,
+        "--optimizer",
+        "sgd",
+        "--out",
+        tmp_path / "bad",
+    )
+    assert code == 2 and "'lbfgs' or 'adam'" in err
     code, _, err = cli(
         capsys,
         "style",

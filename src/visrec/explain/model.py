@@ -56,6 +56,7 @@ class ExplainModel(nn.Module):
         self.input_size = tuple(size) if size else None
         k = getattr(net, "num_classes", None)
         self.class_names = list(class_names) if class_names else [str(i) for i in range(k or 0)]
+        self.eval()  # explaining is inference: BN statistics and dropout fixed (train() to fine-tune)
 
     @property
     def num_classes(self) -> int:
@@ -66,6 +67,11 @@ class ExplainModel(nn.Module):
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """Pixels (N, C, H, W) in [0, 1] -> the classifier's feature maps."""
+        if not hasattr(self.net, "forward_features"):
+            raise ParameterError(
+                f"{type(self.net).__name__} has no forward_features / forward_head split; pass a layer name "
+                "(--layer) instead, or use a registered classifier (visrec.torch_nn.create_model)."
+            )
         return self.net.forward_features(self.normalize(x))
 
     def forward_head(self, f: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:

@@ -192,7 +192,7 @@ def run_style(cfg: ExplainConfig) -> Path:
             styles,
             blend=o.get("blend"),
             content_weight=float(o.get("content_weight", 5e-2)),
-            style_weights=_scaled(o.get("style_weights"), scale),
+            style_weights=_scaled(model, o.get("style_weights"), scale),
             tv_weight=float(o.get("tv_weight", 5e-2)),
             optimizer=o.get("optimizer", "lbfgs"),
             steps=int(o.get("steps", 100)),
@@ -208,9 +208,14 @@ def run_style(cfg: ExplainConfig) -> Path:
     return run.path
 
 
-def _scaled(weights, scale):
+def _scaled(model, weights, scale):
+    """Style weights times ``scale``; the course's defaults (one per default style layer) when not given."""
+    from visrec.explain.generate.style import course_style_weights, default_layers
+
     if weights is None:
-        return None if scale == 1.0 else [w * scale for w in (20000.0, 500.0, 12.0, 1.0, 1.0)]
+        if scale == 1.0:
+            return None
+        weights = course_style_weights(len(default_layers(model)[0]))
     return [float(w) * scale for w in weights]
 
 

@@ -10,7 +10,12 @@ from visrec.explain.generate.style.losses import (
     style_loss,
     tv_loss,
 )
-from visrec.explain.generate.style.transfer import StyleResult, style_targets, style_transfer
+from visrec.explain.generate.style.transfer import (
+    StyleResult,
+    course_style_weights,
+    style_targets,
+    style_transfer,
+)
 
 __all__ = [
     "gram_matrix",
@@ -25,6 +30,7 @@ __all__ = [
     "style_transfer",
     "style_targets",
     "StyleResult",
+    "course_style_weights",
     "TransformNet",
     "ConditionalInstanceNorm",
     "train_fast_style",

@@ -17,7 +17,12 @@ from visrec.explain._errors import ParameterError
 from visrec.explain.generate.style.features import FeatureExtractor, default_layers
 from visrec.explain.generate.style.losses import blend_grams, content_loss, gram_matrix, style_loss, tv_loss
 
-__all__ = ["StyleResult", "style_transfer", "style_targets"]
+__all__ = ["StyleResult", "style_transfer", "style_targets", "course_style_weights"]
+
+
+def course_style_weights(n: int) -> list[float]:
+    """The course's style-layer weights 20000, 500, 12, 1 (then 1 for any further layer), for ``n`` layers."""
+    return ([20000.0, 500.0, 12.0, 1.0] + [1.0] * n)[:n]
 
 
 @dataclass
@@ -76,8 +81,7 @@ def style_transfer(
     style_layers = list(style_layers or d_style)
     content_layer = content_layer or d_content
     if style_weights is None:
-        base = [20000.0, 500.0, 12.0, 1.0, 1.0]
-        style_weights = (base + [1.0] * len(style_layers))[: len(style_layers)]
+        style_weights = course_style_weights(len(style_layers))
     if len(style_weights) != len(style_layers):
         raise ParameterError(
             f"{len(style_layers)} style layers need as many --style-weights; got {style_weights}."
