@@ -93,6 +93,26 @@ def test_patches_and_tsne_on_digits(capsys, tmp_path, digits_run):
     ).is_file()
 
 
+def test_classviz_command_reaches_the_class(capsys, tmp_path, digits_run):
+    code, _, err = cli(
+        capsys,
+        "explain",
+        "classviz",
+        digits_run,
+        "--target",
+        "4",
+        "--steps",
+        "60",
+        "--lr",
+        "0.3",
+        "--out",
+        tmp_path / "c",
+    )
+    assert code == 0, err
+    scores = json.loads((tmp_path / "c" / "metrics.json").read_text())["scores"]
+    assert scores["4"] > 0.5 and (tmp_path / "c" / "classviz_004_4.png").is_file()
+
+
 def test_attack_commands(capsys, tmp_path, digits_run, digit_pngs):
     code, _, err = cli(
         capsys,

@@ -1,4 +1,4 @@
-"""``visrec explain filters|activations|patches|tsne|occlusion|saliency|guided|gradcam`` (Lecture 13), and the
+"""``visrec explain filters|activations|patches|tsne|occlusion|saliency|guided|gradcam|classviz``; the
 registration of the other Lecture 13 commands: ``attack``, ``dream``, ``invert``, ``style``, ``serve``.
 
 Every command takes a run directory of ``visrec train --engine torch`` (RUN), or ``--weights FILE --model
@@ -193,6 +193,45 @@ def tsne(
 ):
     """Last-layer features: nearest neighbours (features vs pixels), PCA and t-SNE maps and image grids."""
     _run("tsne", sources, weights, model, out, overwrite, seed, data=data, limit=limit)
+
+
+@explain_app.command("classviz")
+def classviz(
+    sources: list[str] = typer.Argument(None, help="RUN (or nothing with --weights)."),
+    target: str = typer.Option(None, "--target", help="Class index or name (default: the first 10 classes)."),
+    steps: int = typer.Option(200, "--steps", help="Gradient-ascent steps."),
+    lr: float = typer.Option(0.5, "--lr", help="Step size, in normalized-image units per pixel."),
+    l2_reg: float = typer.Option(1e-3, "--l2-reg", help="lambda of the L2 penalty on the image."),
+    blur_every: int = typer.Option(10, "--blur-every", help="Gaussian blur every N steps (0 = never)."),
+    value_quantile: float = typer.Option(0.0, "--clip-values", help="Zero this fraction of smallest pixels."),
+    contribution_quantile: float = typer.Option(
+        0.0, "--clip-contributions", help="Zero this fraction of smallest |pixel x gradient|."
+    ),
+    weights: str = WeightsOpt,
+    model: str = ModelOpt,
+    out: str = OutOpt,
+    overwrite: bool = OverwriteOpt,
+):
+    """Class visualization: an image the network scores as the class (gradient ascent, L2 + blur + clipping).
+
+    Example: visrec explain classviz --weights vgg16.pth --model vgg16 --target 76 --clip-values 0.1
+    """
+    _run(
+        "classviz",
+        sources,
+        weights,
+        model,
+        out,
+        overwrite,
+        0,
+        target=target,
+        steps=steps,
+        lr=lr,
+        l2_reg=l2_reg,
+        blur_every=blur_every,
+        value_quantile=value_quantile,
+        contribution_quantile=contribution_quantile,
+    )
 
 
 def register(app: typer.Typer) -> None:

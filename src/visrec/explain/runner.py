@@ -30,7 +30,17 @@ __all__ = [
     "predictions",
 ]
 
-METHODS = ("filters", "activations", "patches", "tsne", "occlusion", "saliency", "guided", "gradcam")
+METHODS = (
+    "filters",
+    "activations",
+    "patches",
+    "tsne",
+    "occlusion",
+    "saliency",
+    "guided",
+    "gradcam",
+    "classviz",
+)
 WEIGHT_SUFFIXES = (".pth", ".pt", ".bin", ".ckpt", ".safetensors")
 
 
@@ -123,6 +133,8 @@ def run_explain(cfg: ExplainConfig) -> Path:
     metrics: dict = {"method": cfg.method}
     if cfg.method == "filters":
         _filters(model, run, o)
+    elif cfg.method == "classviz":
+        metrics["scores"] = _classviz(model, run, o)
     elif cfg.method in ("patches", "tsne"):
         _dataset_method(model, run, cfg, o, metrics)
     else:
@@ -162,6 +174,37 @@ def _filters(model, run, o):
     layer = o.get("layer")
     if layer:
         write_png(run.path / f"weights_{layer}.png", to_uint8(layer_weights_grid(model, layer)))
+
+
+def _classviz(model, run, o) -> dict:
+    """One image per --target class (all classes, up to 10, when not given) by regularized gradient ascent."""
+    from visrec.explain.generate import class_visualization
+
+    given = o.get("target")
+    targets = (
+        [check_target(given, model.num_classes, model.class_names)]
+        if given is not None
+        else list(range(min(10, model.num_classes)))
+    )
+    panels, scores = [], {}
+    for t in targets:
+        img = class_visualization(
+            model,
+            t,
+            steps=int(o.get("steps", 200)),
+            lr=float(o.get("lr", 0.5)),
+            l2_reg=float(o.get("l2_reg", 1e-3)),
+            blur_every=int(o.get("blur_every", 10)),
+            value_quantile=float(o.get("value_quantile", 0.0)),
+            contribution_quantile=float(o.get("contribution_quantile", 0.0)),
+        )
+        name = model.class_names[t]
+        write_png(run.path / f"classviz_{t:03d}_{name}.png", to_uint8(img))
+        panels.append((name, to_uint8(img)))
+        with torch.no_grad():
+            scores[name] = float(torch.softmax(model(img), 1)[0, t])
+    side_by_side(run.plots / "classviz_figure.png", panels, width=1.6)
+    return scores
 
 
 def _activations(model, run, names, shown, x, o):
