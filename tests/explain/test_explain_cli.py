@@ -284,6 +284,7 @@ def test_bad_inputs_name_the_valid_choices(capsys, tmp_path, digits_run, digit_p
         tmp_path / "a",
     )
     assert code == 2 and "Valid layer names" in err and "features.2" in err
+    assert not (tmp_path / "a").exists()  # a user error leaves no half-written run directory
     code, _, err = cli(
         capsys, "explain", "saliency", digits_run, digit_pngs[0], "--target", "10", "--out", tmp_path / "b"
     )

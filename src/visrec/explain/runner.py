@@ -129,6 +129,17 @@ def run_explain(cfg: ExplainConfig) -> Path:
     model = open_model(cfg.source, cfg.weights, cfg.model, o.get("num_classes", 1000))
     torch.manual_seed(cfg.seed)
     t0 = time.perf_counter()
+    check_options(model, o)  # user errors before the run directory exists
+    data = (
+        _dataset_images(model, cfg, o, int(o.get("limit") or 500))
+        if cfg.method in ("patches", "tsne")
+        else None
+    )
+    inputs = (
+        load_images(cfg.images, model)
+        if cfg.method not in ("filters", "classviz", "patches", "tsne")
+        else None
+    )
     run = open_run(cfg, f"explain-{cfg.method}")
     metrics: dict = {"method": cfg.method}
     if cfg.method == "filters":
@@ -136,9 +147,9 @@ def run_explain(cfg: ExplainConfig) -> Path:
     elif cfg.method == "classviz":
         metrics["scores"] = _classviz(model, run, o)
     elif cfg.method in ("patches", "tsne"):
-        _dataset_method(model, run, cfg, o, metrics)
+        _dataset_method(model, run, cfg, o, metrics, data)
     else:
-        names, shown, x = load_images(cfg.images, model)
+        names, shown, x = inputs
         metrics["predictions"] = predictions(model, x)
         if cfg.method == "activations":
             _activations(model, run, names, shown, x, o)
@@ -219,18 +230,42 @@ def _activations(model, run, names, shown, x, o):
         side_by_side(run.plots / f"{name}_activations_figure.png", [("image", img), (f"layer {layer}", grid)])
 
 
+def load_some(spec: str, n: int, num_classes: int):
+    """A dataset with at least ``n`` images where possible, decoding only ``ceil(n / K)`` files per class of
+    an image folder (the first ones; a 50,000-image CIFAR folder is not decoded to draw 500)."""
+    from visrec.data.load import detect_format, load_dataset
+
+    if spec in (None, "digits") or detect_format(spec)[0] != "image-folder":
+        return load_dataset(spec)
+    return load_dataset(spec, limit_per_class=max(1, -(-n // max(1, num_classes))))
+
+
 def _dataset_images(model, cfg, o, n: int):
     """Up to ``n`` images of ``cfg.data`` (any dataset the project reads), as pixels and labels."""
-    from visrec.data.load import load_dataset
-
-    ds = load_dataset(cfg.data)
+    ds = load_some(cfg.data, n, model.num_classes)
     rng = np.random.default_rng(cfg.seed)
     idx = rng.permutation(len(ds.images))[:n]
-    x = torch.cat([to_pixels(ds.images[i], model) for i in idx])
+    images = ds.images[idx]
+    c = model.input_size[0] if model.input_size else images.shape[-1]
+    if images.shape[-1] == 3 and c == 1:  # the data set's mode to the model's (ITU-R 601 luma, as PIL's "L")
+        images = np.rint(images @ np.array([0.299, 0.587, 0.114]))[..., None].astype(np.uint8)
+    elif images.shape[-1] == 1 and c == 3:
+        images = np.repeat(images, 3, axis=-1)
+    x = torch.cat([to_pixels(img, model) for img in images])
     return x, ds.labels[idx]
 
 
-def _dataset_method(model, run, cfg, o, metrics):
+def check_options(model, o: dict) -> None:
+    """Raise the errors a user can cause (a layer that does not exist, a class out of range) up front."""
+    from visrec.explain.hooks import find_layer
+
+    if o.get("layer"):
+        find_layer(model, o["layer"])
+    if o.get("target") is not None:
+        check_target(o["target"], model.num_classes, model.class_names)
+
+
+def _dataset_method(model, run, cfg, o, metrics, data):
     from visrec.explain.inspect import (
         embed_2d,
         feature_vectors,
@@ -240,7 +275,7 @@ def _dataset_method(model, run, cfg, o, metrics):
         nearest_neighbors,
     )
 
-    x, labels = _dataset_images(model, cfg, o, int(o.get("limit") or 500))
+    x, labels = data
     if cfg.method == "patches":
         layer, channel = o.get("layer"), int(o.get("channel", 0))
         if not layer:

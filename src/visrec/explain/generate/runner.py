@@ -14,7 +14,7 @@ from visrec.explain.config import ExplainConfig
 from visrec.explain.figures import plot_success, side_by_side, to_uint8, write_png
 from visrec.explain.images import read_image_any, resize_image
 from visrec.explain.model import check_target
-from visrec.explain.runner import load_images, open_model, open_run, predictions
+from visrec.explain.runner import load_images, load_some, open_model, open_run, predictions
 
 __all__ = ["run_attack", "run_dream", "run_invert", "run_style", "run_train_fast", "ATTACK_METHODS"]
 
@@ -99,12 +99,13 @@ def to_pixels_like(img: np.ndarray, ref: torch.Tensor) -> torch.Tensor:
 
 def run_dream(cfg: ExplainConfig) -> Path:
     from visrec.explain.generate.deepdream import deepdream
-    from visrec.explain.hooks import layer_names
+    from visrec.explain.hooks import find_layer, layer_names
 
     o = dict(cfg.options)
     model = open_model(cfg.source, cfg.weights, cfg.model)
     names, shown, x = _native_images(cfg, model, o)
     layer = o.get("layer") or layer_names(model)[len(layer_names(model)) // 2]
+    find_layer(model, layer)
     run = open_run(cfg, "dream")
     t0 = time.perf_counter()
     hist = {}
@@ -139,11 +140,15 @@ def _native_images(cfg, model, o):
 
 def run_invert(cfg: ExplainConfig) -> Path:
     from visrec.explain.generate.inversion import invert_features
+    from visrec.explain.hooks import find_layer
 
     o = dict(cfg.options)
     model = open_model(cfg.source, cfg.weights, cfg.model)
     names, shown, x = load_images(cfg.images, model)
     layers = o.get("layers") or [None]
+    for layer in layers:
+        if layer is not None:
+            find_layer(model, layer)
     run = open_run(cfg, "invert")
     t0 = time.perf_counter()
     final = {}
@@ -221,14 +226,13 @@ def _scaled(model, weights, scale):
 
 def run_train_fast(cfg: ExplainConfig) -> Path:
     """Train a fast style network: images = [style, style2, ...] + options content (a dataset), size, steps."""
-    from visrec.data.load import load_dataset
     from visrec.explain.generate.style import train_fast_style
 
     o = dict(cfg.options)
     model = open_model(cfg.source, cfg.weights, cfg.model)
     size = int(o.get("size", 32))
     styles = [_rgb_pixels(s, (size, size)) for s in cfg.images]
-    ds = load_dataset(cfg.data)
+    ds = load_some(cfg.data, int(o.get("limit", 512)), 10)
     rng = np.random.default_rng(cfg.seed)
     idx = rng.permutation(len(ds.images))[: int(o.get("limit", 512))]
     imgs = [
