@@ -30,10 +30,10 @@ SeedOpt = typer.Option(0, "--seed", help="Random seed (default 0).")
 
 
 def _out(out: Path | None, name: str) -> Path:
-    """``out`` as given, else a new ``runs/lab-<name>-<time>``."""
+    """``out/<name>`` when --out is given, else a new ``runs/lab-<name>-<time>``."""
     import time
 
-    path = Path(out) if out is not None else Path("runs") / f"lab-{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    path = Path(out) / name if out is not None else Path("runs") / f"lab-{name}-{time.strftime('%Y%m%d-%H%M%S')}"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -198,7 +198,7 @@ def convnet_filters(
     filters_grid(w1[:64], folder / "filters.png", title="first-layer filters")
     hist = [json.loads(line) for line in (Path(model) / "history.jsonl").read_text().splitlines() if line]
     if hist:
-        loss_curve([h["loss"] for h in hist], folder / "loss.png", xlabel="epoch")
+        loss_curve([h.get("train_loss", h.get("loss")) for h in hist], folder / "loss.png", xlabel="epoch")
         accuracy_curves([h["train_acc"] for h in hist], [h["val_acc"] for h in hist], folder / "accuracy.png")
     done(folder)
 

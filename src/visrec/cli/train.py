@@ -80,21 +80,13 @@ def engine_of(resume: str | None, engine: str | None) -> str:
 
 
 def run_numpy(options: dict, config: str | None) -> Path:
-    import json
+    """The NumPy engine: :func:`visrec.numpy_nn.train.train`, then the run's figures."""
+    from visrec.cli.train_numpy import run_config
+    from visrec.numpy_nn.config import NumpyTrainConfig
 
-    from visrec.cli.train_numpy import run
-
-    cfg = {}
-    if config is not None:
-        cfg.update(json.loads(Path(config).read_text()))
-    cfg.update(options)
-    if "model" in cfg and cfg["model"] not in NUMPY_MODELS:
-        raise ParameterError(f"--engine numpy trains one of {NUMPY_MODELS}; got --model {cfg['model']!r}.")
-    if cfg.get("dropout") is not None:
-        # `visrec train --dropout` is the probability of DROPPING a unit for both engines (torch's
-        # convention); the NumPy engine's inverted dropout takes the KEEP probability p of Lecture 7.
-        cfg["dropout"] = 1.0 - float(cfg["dropout"])
-    return run(cfg)
+    if options.get("model") is not None and options["model"] not in NUMPY_MODELS:
+        raise ParameterError(f"--engine numpy trains one of {NUMPY_MODELS}; got --model {options['model']!r}.")
+    return run_config(config_from_cli(NumpyTrainConfig, config, **options))
 
 
 def register(app: typer.Typer) -> None:
