@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from visrec.cli.main import main
@@ -269,6 +270,10 @@ def test_dream_invert_style_commands(capsys, tmp_path, rgb_run):
     from visrec.explain.generate.style.fast import load_fast_style
 
     assert load_fast_style(tmp_path / "fast").num_styles == 2
+    from visrec.runs.predictor import load_predictor
+
+    net = load_predictor(tmp_path / "fast")  # the shared loader dispatches on model.json's kind
+    assert net.num_styles == 2 and net(torch.rand(1, 3, 16, 16), [0.5, 0.5]).shape == (1, 3, 16, 16)
 
 
 def test_bad_inputs_name_the_valid_choices(capsys, tmp_path, digits_run, digit_pngs):
