@@ -14,7 +14,8 @@ from visrec.explain.config import ExplainConfig
 from visrec.explain.figures import plot_success, side_by_side, to_uint8, write_png
 from visrec.explain.images import read_image_any, resize_image
 from visrec.explain.model import check_target
-from visrec.explain.runner import load_images, load_some, open_model, open_run, predictions
+from visrec.explain.runner import load_images, open_model, open_run, predictions
+from visrec.explain.runner_inspect import load_some
 
 __all__ = ["run_attack", "run_dream", "run_invert", "run_style", "run_train_fast", "ATTACK_METHODS"]
 
