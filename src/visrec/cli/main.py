@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "visrec.cli.runs",
     "visrec.cli.charrnn",
     "visrec.cli.caption",
+    "visrec.cli.explain",
 ]
 
 app = typer.Typer(

@@ -26,6 +26,7 @@ PREDICTOR_LOADERS = {
     "torch": "visrec.torch_nn.checkpoint:load_predictor",
     "charrnn": "visrec.sequence.charrnn:load_charrnn",
     "caption": "visrec.sequence.captioning:load_captioner",
+    "fast_style": "visrec.explain.generate.style.fast:load_fast_style",
 }
 
 
