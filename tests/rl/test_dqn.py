@@ -52,7 +52,8 @@ def test_mnih_network_shapes_and_parameters():
     q = MnihQNetwork(n_actions=4)
     assert q(torch.zeros(3, 4, 84, 84, dtype=torch.uint8)).shape == (3, 4)
     convs = [m for m in q.modules() if isinstance(m, torch.nn.Conv2d)]
-    assert [(c.out_channels, c.kernel_size, c.stride) for c in convs] == [(16, (8, 8), (4, 4)), (32, (4, 4), (2, 2))]
+    layout = [(c.out_channels, c.kernel_size, c.stride) for c in convs]
+    assert layout == [(16, (8, 8), (4, 4)), (32, (4, 4), (2, 2))]
     expected = (4 * 16 * 64 + 16) + (16 * 32 * 16 + 32) + (32 * 9 * 9 * 256 + 256) + (256 * 4 + 4)
     assert sum(p.numel() for p in q.parameters()) == expected
 

@@ -58,7 +58,8 @@ class AtariPreprocessing(gym.Wrapper):
 
     def __init__(self, env, frame_skip=1, stack=4, size=84, crop="mnih", noop_max=0):
         super().__init__(env)
-        self.frame_skip, self.stack, self.size, self.crop, self.noop_max = frame_skip, stack, size, crop, noop_max
+        self.frame_skip, self.stack, self.size = frame_skip, stack, size
+        self.crop, self.noop_max = crop, noop_max
         self._frames = np.zeros((stack, size, size), dtype=np.uint8)  # ring of the last frames
         self._head = 0
         self._raw = None

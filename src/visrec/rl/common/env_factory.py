@@ -68,7 +68,8 @@ def make_env(name: str, seed: int | None = None, render_mode: str | None = None,
     if name.lower() == "gridworld":
         from visrec.rl.envs.gridworld import GridWorld
 
-        env = gym.wrappers.TimeLimit(GridWorld(render_mode=render_mode, **kwargs), kwargs.get("max_steps", 100))
+        grid = GridWorld(render_mode=render_mode, **kwargs)
+        env = gym.wrappers.TimeLimit(grid, grid.max_steps)
     elif is_atari(name):
         env = gym.make(name, obs_type="grayscale", render_mode=render_mode, **kwargs)
         env = AtariPreprocessing(env, **(atari_kwargs or {}))

@@ -106,7 +106,8 @@ class FrameReplayBuffer(ReplayBuffer):
             raise ParameterError(f"The replay capacity (--buffer-size) must be >= 1; got {capacity}.")
         self.stack = int(obs_shape[0])
         if capacity <= 2 * self.stack:
-            raise ParameterError(f"A frame replay memory needs more than {2 * self.stack} frames; got {capacity}.")
+            raise ParameterError(
+                f"A frame replay memory needs more than {2 * self.stack} frames; got {capacity}.")
         self.capacity = int(capacity)
         self.frames = np.zeros((capacity, *obs_shape[1:]), dtype=np.uint8)
         self.actions = np.zeros(capacity, dtype=np.int64)

@@ -31,7 +31,8 @@ __all__ = [
 def _check_mdp(P, R, gamma):
     P, R = np.asarray(P, dtype=np.float64), np.asarray(R, dtype=np.float64)
     if P.ndim != 3 or P.shape[0] != P.shape[2] or R.shape != P.shape[:2]:
-        raise ParameterError(f"Expected P of shape (S, A, S) and R of shape (S, A); got {P.shape}, {R.shape}.")
+        raise ParameterError(
+            f"Expected P of shape (S, A, S) and R of shape (S, A); got {P.shape}, {R.shape}.")
     if not np.allclose(P.sum(axis=2), 1.0):
         raise ParameterError("Each P[s, a, :] must sum to 1 (a probability distribution over next states).")
     if not 0.0 <= gamma <= 1.0:
