@@ -129,8 +129,10 @@ def test_ppo_clip_stops_the_gradient_outside_the_trust_region():
     torch.testing.assert_close(g[2], -torch.exp(torch.tensor(0.05)) / 4)
 
 
-@pytest.mark.parametrize("cls,kw", [(A2C, dict(n_envs=2, n_steps=5)), (PPO, dict(n_envs=2, n_steps=16,
-                                                                                    batch_size=8, n_epochs=2))])
+ON_POLICY = [(A2C, dict(n_envs=2, n_steps=5)), (PPO, dict(n_envs=2, n_steps=16, batch_size=8, n_epochs=2))]
+
+
+@pytest.mark.parametrize("cls,kw", ON_POLICY)
 def test_on_policy_algorithms_run_and_count_steps(cls, kw):
     episodes = []
     algo = cls("MlpPolicy", "CartPole-v1", seed=0, hidden=(16,), **kw).learn(

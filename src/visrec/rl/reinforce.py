@@ -144,7 +144,8 @@ class REINFORCE(BaseAlgorithm):
             value_loss = float(vl.detach())
         m = c.baseline_momentum
         for e in episodes:
-            self.moving_baseline = m * self.moving_baseline + (1 - m) * float(discounted_returns(e[2], c.gamma)[0])
+            g0 = float(discounted_returns(e[2], c.gamma)[0])
+            self.moving_baseline = m * self.moving_baseline + (1 - m) * g0
         self.num_updates += 1
         return {"policy_loss": float(loss.detach()), "value_loss": value_loss}
 
