@@ -15,6 +15,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 
+from visrec.rl.common.checkpoint import pack_training_state, unpack_training_state
 from visrec.rl.common.env_factory import make_env
 from visrec.rl.common.seeding import generator_from_state, generator_state
 
@@ -109,45 +110,21 @@ class BaseAlgorithm:
 
     def state(self) -> tuple[dict[str, np.ndarray], dict]:
         """Everything needed to continue exactly: (arrays by name, JSON-serializable meta)."""
-        tensors: dict[str, np.ndarray] = {}
-        for name, module in self.modules().items():
-            for k, v in module.state_dict().items():
-                tensors[f"module.{name}.{k}"] = v.detach().cpu().numpy()
-        optim_meta = {}
-        for name, opt in self.optimizers().items():
-            sd = opt.state_dict()
-            for pid, st in sd["state"].items():
-                for k, v in st.items():
-                    tensors[f"optim.{name}.{pid}.{k}"] = torch.as_tensor(v).cpu().numpy()
-            optim_meta[name] = {"param_groups": sd["param_groups"], "state_keys": {
-                str(pid): sorted(st) for pid, st in sd["state"].items()}}
-        tensors["rng.torch"] = torch.get_rng_state().numpy()
+        tensors, packed = pack_training_state(self.modules(), self.optimizers())
         tensors.update({f"extra.{k}": v for k, v in self.extra_tensors().items()})
         env_rng = getattr(self.env.unwrapped, "_np_random", None)
         meta = {
             "algo": self.algo_name, "policy": self.policy_name, "env": self.env_name, "seed": self.seed,
             "config": asdict(self.config), "num_timesteps": self.num_timesteps,
             "num_episodes": self.num_episodes, "num_updates": self.num_updates, "elapsed_s": self.elapsed_s,
-            "optimizers": optim_meta, "rng_numpy": generator_state(self.rng),
+            "optimizers": packed["optimizers"], "rng_numpy": generator_state(self.rng),
             "rng_env": generator_state(env_rng) if env_rng is not None else None,
             "env_seeded": self._env_seeded,
         }
         return tensors, meta
 
     def load_state(self, tensors: dict[str, np.ndarray], meta: dict) -> None:
-        for name, module in self.modules().items():
-            prefix = f"module.{name}."
-            sd = {k[len(prefix):]: torch.as_tensor(v) for k, v in tensors.items() if k.startswith(prefix)}
-            module.load_state_dict(sd)
-        for name, opt in self.optimizers().items():
-            om = meta["optimizers"][name]
-            state = {int(pid): {k: torch.as_tensor(tensors[f"optim.{name}.{pid}.{k}"]) for k in keys}
-                     for pid, keys in om["state_keys"].items()}
-            for st in state.values():  # Adam's step counter is a float scalar tensor
-                if "step" in st:
-                    st["step"] = st["step"].float().reshape(())
-            opt.load_state_dict({"state": state, "param_groups": om["param_groups"]})
-        torch.set_rng_state(torch.as_tensor(tensors["rng.torch"]).to(torch.uint8))
+        unpack_training_state(tensors, meta, self.modules(), self.optimizers())
         self.load_extra_tensors({k[6:]: v for k, v in tensors.items() if k.startswith("extra.")}, meta)
         self.rng = generator_from_state(meta["rng_numpy"])
         if meta.get("rng_env") is not None:
