@@ -40,9 +40,11 @@ class RAMOutput(NamedTuple):
 class RecurrentAttention(nn.Module):
     """RAM. Input (N, C, H, W) floats in [0, 1]."""
 
-    def __init__(self, num_classes=10, channels=1, patch=8, scales=3, glimpses=6, hidden=256, std=0.15):
+    def __init__(self, num_classes=10, channels=1, patch=8, scales=3, glimpses=6, hidden=256, std=0.15,
+                 learn_locations: bool = True):
         super().__init__()
         self.glimpses, self.std, self.hidden = glimpses, std, hidden
+        self.learn_locations = learn_locations  # False: uniformly random glimpses (the ablation baseline)
         self.glimpse_net = GlimpseNetwork(patch, scales, channels, out=hidden)
         self.core = nn.Linear(hidden, hidden)
         self.location = nn.Linear(hidden, 2)
@@ -62,6 +64,8 @@ class RecurrentAttention(nn.Module):
             dist = torch.distributions.Normal(mean, self.std)
             loc = mean if deterministic else dist.sample()
             log_pis.append(dist.log_prob(loc).sum(dim=1))
+            if not self.learn_locations:
+                loc, log_pis[-1] = torch.rand(N, 2) * 2 - 1, torch.zeros(N)
             loc = loc.clamp(-1.0, 1.0)
             locations.append(loc)
             baselines.append(self.baseline(h.detach()).squeeze(1))

@@ -41,6 +41,7 @@ class RAMConfig(TrainRunConfig):
     train_size: int = 8000
     test_size: int = 1000
     eval_samples: int = 1
+    learn_locations: bool = True  # False: random glimpse locations (ablation)
 
     def validate(self) -> None:
         super().validate()
@@ -85,7 +86,8 @@ def evaluate_ram(model: RecurrentAttention, x, y, samples: int = 1, batch: int =
 
 
 def _build(cfg: RAMConfig) -> RecurrentAttention:
-    return RecurrentAttention(10, 1, cfg.patch, cfg.scales, cfg.glimpses, cfg.hidden, cfg.std)
+    return RecurrentAttention(10, 1, cfg.patch, cfg.scales, cfg.glimpses, cfg.hidden, cfg.std,
+                              cfg.learn_locations)
 
 
 def train_ram(cfg: RAMConfig) -> dict:
