@@ -141,3 +141,13 @@ def test_on_policy_algorithms_run_and_count_steps(cls, kw):
     assert algo.num_timesteps == -(-200 // per_update) * per_update
     assert episodes and all(e["episode_length"] >= 1 for e in episodes)
     assert isinstance(algo.predict(np.zeros(4, np.float32))[0], int)
+
+
+@pytest.mark.slow
+def test_ppo_with_the_zoo_preset_learns_cartpole():
+    from visrec.rl.common.evaluation import evaluate_policy
+    from visrec.rl.presets import preset
+
+    torch.set_num_threads(1)
+    algo = PPO("MlpPolicy", "CartPole-v1", seed=0, **preset("CartPole-v1", "ppo")).learn(8192)
+    assert evaluate_policy(algo, n_episodes=5)["mean_return"] > 150  # random play averages about 22

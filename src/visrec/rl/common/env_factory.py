@@ -3,10 +3,10 @@
 >>> env = make_env("gridworld")
 >>> env.observation_space
 Discrete(16)
->>> make_env("CartPol-v1")
+>>> make_env("CartPol-v1")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-visrec.rl.common.errors.ParameterError: Unknown environment 'CartPol-v1'. Did you mean 'CartPole-v1'? ...
+visrec.utils.errors.ParameterError: Unknown environment 'CartPol-v1'. Did you mean 'CartPole-v1' or ...
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ The full model is exposed as arrays so that dynamic programming can use it:
 >>> obs, info = env.reset(seed=0)
 >>> env.P.shape, env.R.shape
 ((12, 4, 12), (12, 4))
->>> env.observation_space.n, env.action_space.n
+>>> int(env.observation_space.n), int(env.action_space.n)
 (12, 4)
 """
 
