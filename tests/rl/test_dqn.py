@@ -28,7 +28,7 @@ def test_double_dqn_evaluates_the_online_argmax_with_the_target_net():
 
 def test_train_step_regresses_on_r_for_terminal_transitions():
     algo = DQN("MlpPolicy", "CartPole-v1", seed=0, learning_starts=0, batch_size=8, loss="mse",
-               max_grad_norm=0.0, learning_rate=1e-3)
+               buffer_size=100, max_grad_norm=0.0, learning_rate=1e-3)
     obs = np.ones(4, np.float32)
     for _ in range(8):
         algo.replay.add(obs, 1, 3.0, obs * 100, True)  # terminal: next_obs must not matter
@@ -78,6 +78,7 @@ def _small(seed=0):
                train_freq=2, target_update_interval=50, hidden=(16,), exploration_fraction=0.5)
 
 
+@pytest.mark.slow
 def test_resume_is_exact():
     total = 700
     straight = _small().learn(total)
