@@ -87,3 +87,10 @@ def test_ram_trains_above_chance_and_resumes(mnist_dir, tmp_path):
     hist = [json.loads(line) for line in (tmp_path / "b" / "history.jsonl").read_text().splitlines()]
     assert [h["epoch"] for h in hist] == [1, 2]
     assert (tmp_path / "a" / "plots" / "glimpse_paths.png").stat().st_size > 3000
+    from visrec.data.mnist import load_mnist
+    from visrec.rl.ram.train import load_predictor
+
+    digits = load_mnist(mnist_dir, "test")
+    pred = load_predictor(tmp_path / "a")
+    proba = pred.predict_proba(digits.images[:20])
+    assert proba.shape == (20, 10) and np.allclose(proba.sum(1), 1, atol=1e-5)

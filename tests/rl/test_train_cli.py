@@ -91,3 +91,13 @@ def test_bad_inputs_exit_2_with_a_clear_message(tmp_path, capsys, monkeypatch, a
     code, out, err = cli(capsys, *args, *(["--no-progress", "--steps", "10"] if args[1] == "train" else []))
     assert code == 2
     assert message in err
+
+
+def test_load_predictor_dispatches_on_kind_rl(tmp_path):
+    from visrec.runs import load_predictor
+
+    cfg = RLTrainConfig(env="gridworld", algo="qlearn", total_timesteps=2000, out=str(tmp_path / "q"),
+                        final_eval_episodes=2, progress=False)
+    train_rl(cfg)
+    agent = load_predictor(tmp_path / "q")
+    assert agent.predict(1)[0] == 1  # from the cell next to the top-left terminal: move left

@@ -24,6 +24,7 @@ PREDICTOR_LOADERS = {
     "classic": "visrec.classic.persist:load_predictor",
     "numpy_nn": "visrec.numpy_nn.persist:load_predictor",
     "torch": "visrec.torch_nn.checkpoint:load_predictor",
+    "rl": "visrec.rl.persist:load_predictor",
 }
 
 

@@ -154,3 +154,28 @@ def load_ram(run_dir) -> tuple[RecurrentAttention, RAMConfig]:
     model = _build(cfg)
     model.load_state_dict({k: torch.as_tensor(np.asarray(v)) for k, v in tensors.items()})
     return model, cfg
+
+
+class RAMPredictor:
+    """The ``Predictor`` protocol for a RAM run: ``predict_proba(images uint8 (N, H, W, C)) -> (N, 10)``."""
+
+    def __init__(self, model: RecurrentAttention):
+        self.model = model.eval()
+        self.class_names = [str(k) for k in range(10)]
+
+    def predict_proba(self, images) -> np.ndarray:
+        x = torch.as_tensor(np.asarray(images, dtype=np.float32)).permute(0, 3, 1, 2) / 255.0
+        if x.shape[1] == 3:  # RGB -> gray (ITU-R 601)
+            x = (x * torch.tensor([0.299, 0.587, 0.114])[:, None, None]).sum(1, keepdim=True)
+        if x.shape[-2:] != (28, 28):
+            x = torch.nn.functional.interpolate(x, size=(28, 28), mode="area")
+        with torch.no_grad():
+            return torch.softmax(self.model(x, deterministic=True).logits, 1).numpy()
+
+    def predict(self, images) -> np.ndarray:
+        return self.predict_proba(images).argmax(1)
+
+
+def load_predictor(run_dir, device: str = "cpu") -> RAMPredictor:
+    """PREDICTOR_LOADERS entry for kind "ram" (deterministic glimpses: the location net's means)."""
+    return RAMPredictor(load_ram(run_dir)[0])
