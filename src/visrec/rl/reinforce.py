@@ -69,7 +69,8 @@ def discounted_returns(rewards, gamma: float, reward_to_go: bool = True) -> np.n
 
 
 def reinforce_surrogate(log_probs: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """A loss whose gradient is minus the REINFORCE estimate: -sum_t log pi(a_t|s_t) * weight_t / episodes.
+    """A loss whose gradient is minus the REINFORCE estimate (summed over the steps given):
+    -sum_t log pi(a_t|s_t) * weight_t. Divide by the number of episodes for the average.
 
     ``weights`` (G_t - b_t) are treated as constants. Minimizing it is gradient ascent on J."""
     return -(log_probs * weights.detach()).sum()
