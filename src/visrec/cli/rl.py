@@ -85,7 +85,12 @@ def register(app: typer.Typer) -> None:
         config: Path = ConfigOpt, max_minutes: float = MaxMinutesOpt, threads: int = ThreadsOpt,
         progress: bool = ProgressOpt,
     ) -> None:
-        """Train an agent; writes a run directory (history.jsonl, learning curves, checkpoints, model)."""
+        """Train an agent; writes a run directory (history.jsonl, learning curves, checkpoints, model).
+
+        Examples: `visrec rl train gridworld --algo qlearn`; `visrec rl train CartPole-v1 --algo ppo --seed 1`;
+        `visrec rl train ALE/Pong-v5 --algo dqn --max-minutes 60`; `visrec rl train --resume RUN`.
+        Hyperparameters default to the tuned preset for ENV and --algo (visrec.rl.presets).
+        """
         from visrec.rl.train import RLTrainConfig, train_rl
 
         if resume is not None and config is None:
@@ -114,7 +119,10 @@ def register(app: typer.Typer) -> None:
         stochastic: bool = typer.Option(False, "--stochastic", help="Sample actions instead of the argmax."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
-        """Mean and std of the return of a trained policy."""
+        """Mean and std of the return of a trained policy.
+
+        Example: `visrec rl evaluate runs/rl-train-<time> --episodes 100 --json`.
+        """
         from visrec.rl.common.evaluation import evaluate_policy
         from visrec.rl.persist import load_algo
 
@@ -134,7 +142,10 @@ def register(app: typer.Typer) -> None:
         max_steps: int = typer.Option(1000, "--max-steps", help="Stop the episode after this many steps."),
         seed: int = typer.Option(0, "--seed", help="Reset seed of the episode."),
     ) -> None:
-        """Play one episode with the trained (greedy) policy."""
+        """Play one episode with the trained (greedy) policy.
+
+        Example: `visrec rl play runs/rl-train-<time> --gif episode.gif`.
+        """
         from visrec.rl.persist import load_algo
         from visrec.rl.play import play_episode
 
@@ -147,7 +158,10 @@ def register(app: typer.Typer) -> None:
         gamma: float = typer.Option(1.0, "--gamma", help="Discount (1 is fine: every policy ends)."),
         out: Path = typer.Option(Path("runs/gridworld"), "--out", help="Folder for the figures."),
     ) -> None:
-        """Value iteration on the lecture's Grid World: V*, the optimal policy, the random policy's V."""
+        """Value iteration on the lecture's Grid World: V*, the optimal policy, the random policy's V.
+
+        Example: `visrec rl gridworld --rows 4 --cols 4 --out runs/gridworld`.
+        """
         from visrec.rl.envs import GridWorld
         from visrec.rl.tabular import (
             bellman_optimality_residual,
@@ -182,7 +196,10 @@ def register(app: typer.Typer) -> None:
         config: Path = ConfigOpt, max_minutes: float = MaxMinutesOpt, threads: int = ThreadsOpt,
         progress: bool = ProgressOpt,
     ) -> None:
-        """Train the Recurrent Attention Model; prints the held-out accuracy, writes glimpse-path figures."""
+        """Train the Recurrent Attention Model; prints the held-out accuracy, writes glimpse-path figures.
+
+        Example: `visrec ram train --epochs 30 --out runs/ram` (t10k split 8,000 / 1,000 / 1,000, seed 0).
+        """
         from visrec.rl.ram.train import RAMConfig, train_ram
 
         if resume is not None and config is None:
