@@ -151,3 +151,31 @@ def test_ppo_with_the_zoo_preset_learns_cartpole():
     torch.set_num_threads(1)
     algo = PPO("MlpPolicy", "CartPole-v1", seed=0, **preset("CartPole-v1", "ppo")).learn(8192)
     assert evaluate_policy(algo, n_episodes=5)["mean_return"] > 150  # random play averages about 22
+
+
+class CountingEnv(gym.Env):
+    """Observation = steps taken; reward 1 per step; truncated (time limit, not terminal) after 3 steps."""
+
+    observation_space = gym.spaces.Box(0, 10, shape=(1,), dtype=np.float32)
+    action_space = gym.spaces.Discrete(2)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return np.zeros(1, np.float32), {}
+
+    def step(self, action):
+        self.t += 1
+        return np.full(1, self.t, np.float32), 1.0, False, self.t >= 3, {}
+
+
+def test_truncation_bootstraps_from_the_value_of_the_final_observation():
+    envs = gym.vector.SyncVectorEnv([CountingEnv], autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+    algo = A2C("MlpPolicy", envs, seed=0, n_envs=1, n_steps=6, learning_rate=1e-12, gamma=0.9, hidden=(8,))
+    algo.learn(6)
+    with torch.no_grad():
+        v_final = algo.policy(torch.full((1, 1), 3.0))[1].item()
+    rewards, dones = algo.rollout.rewards[:, 0], algo.rollout.dones[:, 0]
+    assert dones.tolist() == [0, 0, 1, 0, 0, 1]
+    assert rewards[2].item() == pytest.approx(1 + 0.9 * v_final, abs=1e-5)
+    assert rewards[0].item() == 1.0
