@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "visrec.cli.charrnn",
     "visrec.cli.caption",
     "visrec.cli.explain",
+    "visrec.cli.rl",
 ]
 
 app = typer.Typer(

@@ -27,6 +27,8 @@ PREDICTOR_LOADERS = {
     "charrnn": "visrec.sequence.charrnn:load_charrnn",
     "caption": "visrec.sequence.captioning:load_captioner",
     "fast_style": "visrec.explain.generate.style.fast:load_fast_style",
+    "rl": "visrec.rl.persist:load_predictor",
+    "ram": "visrec.rl.ram.train:load_predictor",
 }
 
 
