@@ -37,6 +37,8 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 
+from visrec.torch_nn.blocks.head import ClassifierHead
+
 __all__ = ["LayerRow", "ModelSummary", "summarize", "FOLDED_TYPES"]
 
 FOLDED_TYPES = (
@@ -212,7 +214,10 @@ def summarize(model: nn.Module, input_size: tuple | None = None, batch: int = 1)
         summary.rows.append(row)
 
     names = {m: n for n, m in model.named_modules()}
-    handles = [m.register_forward_hook(hook) for m in model.modules() if not list(m.children())]
+    # a ClassifierHead whose last layer is registered elsewhere has no children but is no layer: its pool,
+    # dropout and last layer get their own rows
+    leaves = [m for m in model.modules() if not list(m.children()) and not isinstance(m, ClassifierHead)]
+    handles = [m.register_forward_hook(hook) for m in leaves]
     was_training = model.training
     model.eval()
     try:

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from visrec.torch_nn.blocks.head import ClassifierHead
 from visrec.torch_nn.models.base import ClassifierBase
 from visrec.torch_nn.registry import register_model
 
@@ -76,8 +77,7 @@ class FCTwin(_TwinBase):
         self.fixed_input_size = True
         dims = [input_dim, *hidden_dims]
         self.hidden = nn.ModuleList(nn.Linear(dims[i], dims[i + 1]) for i in range(len(hidden_dims)))
-        self.num_features = dims[-1]
-        self.fc = nn.Linear(dims[-1], num_classes)
+        self.set_head(ClassifierHead(dims[-1], num_classes, "none"), at="fc")
 
     def check_input(self, x: torch.Tensor) -> None:  # any (N, ...) with D features
         pass
@@ -87,16 +87,6 @@ class FCTwin(_TwinBase):
         for layer in self.hidden:
             x = F.relu(layer(x))
         return x
-
-    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
-        return x if pre_logits else self.fc(x)
-
-    def get_classifier(self) -> nn.Module:
-        return self.fc
-
-    def reset_classifier(self, num_classes: int) -> None:
-        self.num_classes = num_classes
-        self.fc = nn.Linear(self.num_features, num_classes)
 
     def layers_in_numpy_order(self) -> list[nn.Module]:
         return [*self.hidden, self.fc]
@@ -122,22 +112,11 @@ class ThreeLayerConvNetTwin(_TwinBase):
         self.input_size, self.fixed_input_size = (c, h, w), True
         self.conv = nn.Conv2d(c, num_filters, filter_size, padding=(filter_size - 1) // 2)
         self.hidden = nn.Linear(num_filters * (h // 2) * (w // 2), hidden_dim)
-        self.num_features = hidden_dim
-        self.fc = nn.Linear(hidden_dim, num_classes)
+        self.set_head(ClassifierHead(hidden_dim, num_classes, "none"), at="fc")
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         x = F.max_pool2d(F.relu(self.conv(x)), 2)  # (N, F, H/2, W/2)
         return F.relu(self.hidden(x.flatten(1)))  # (N, Hd)
-
-    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
-        return x if pre_logits else self.fc(x)
-
-    def get_classifier(self) -> nn.Module:
-        return self.fc
-
-    def reset_classifier(self, num_classes: int) -> None:
-        self.num_classes = num_classes
-        self.fc = nn.Linear(self.num_features, num_classes)
 
     def layers_in_numpy_order(self) -> list[nn.Module]:
         return [self.conv, self.hidden, self.fc]
