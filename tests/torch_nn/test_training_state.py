@@ -1,4 +1,4 @@
-"""training_state / restore_training_state: a resumed run takes bit-for-bit the steps of an uninterrupted one."""
+"""training_state / restore_training_state: a resumed run repeats an uninterrupted run bit for bit."""
 
 from __future__ import annotations
 

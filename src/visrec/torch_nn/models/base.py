@@ -128,6 +128,13 @@ class ClassifierBase(nn.Module):
             "paper": self.paper,
         }
 
+    def describe_input(self) -> str:
+        """The input this model needs, in words (for error messages): "1x32x32 images", ..."""
+        c, h, w = self.input_size
+        if self.fixed_input_size:
+            return f"{c}x{h}x{w} images"
+        return f"{c}-channel images of at least {self.min_input_size}x{self.min_input_size}"
+
     def check_input(self, x: torch.Tensor) -> None:
         """Raise ``ValueError`` naming the expected size when ``x`` cannot go through this model."""
         name = getattr(self, "model_name", type(self).__name__)

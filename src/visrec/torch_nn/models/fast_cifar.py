@@ -89,7 +89,6 @@ class FastCifarNet(ClassifierBase):
 
     family = "fast_cifar"
     paper = "Jordan, 94% on CIFAR-10 in 3.29 seconds on a single GPU (airbench), 2024"
-    min_input_size = 8
     legacy_keys = {"head.weight": "head.fc.weight"}  # runs saved before the shared ClassifierHead
 
     def __init__(
@@ -106,6 +105,7 @@ class FastCifarNet(ClassifierBase):
         self.in_chans = in_chans
         self.head_scale = head_scale
         self.input_size = (in_chans, 32, 32)
+        self.min_input_size = 7 + whiten_kernel  # the valid whitening conv, then three 2x2 pools
         p = in_chans * whiten_kernel**2
         self.whiten = nn.Conv2d(in_chans, 2 * p, whiten_kernel, padding=0, bias=True)
         self.whiten.weight.requires_grad_(False)

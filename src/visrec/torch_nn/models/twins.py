@@ -72,15 +72,26 @@ class FCTwin(_TwinBase):
     ):
         super().__init__()
         self.num_classes, self.in_chans, self.reg = num_classes, in_chans, float(reg)
+        self.input_dim = int(input_dim)
         side = int(round((input_dim / in_chans) ** 0.5))
+        # square images of C*S*S = D features get resized to S; other inputs must flatten to D themselves
         self.input_size = (in_chans, side, side)
-        self.fixed_input_size = True
+        self.fixed_input_size = in_chans * side * side == input_dim
         dims = [input_dim, *hidden_dims]
         self.hidden = nn.ModuleList(nn.Linear(dims[i], dims[i + 1]) for i in range(len(hidden_dims)))
         self.set_head(ClassifierHead(dims[-1], num_classes, "none"), at="fc")
 
-    def check_input(self, x: torch.Tensor) -> None:  # any (N, ...) with D features
-        pass
+    def check_input(self, x: torch.Tensor) -> None:
+        """Any (N, ...) input with D = ``input_dim`` features per sample."""
+        d = x[0].numel() if x.dim() > 1 else -1
+        if d != self.input_dim:
+            raise ValueError(
+                f"fc_twin expects inputs of D = {self.input_dim} features per sample (N, D) or (N, C, H, W) "
+                f"with C*H*W = {self.input_dim}; got {tuple(x.shape)}. Create it with input_dim={max(d, 1)}."
+            )
+
+    def describe_input(self) -> str:
+        return f"C*H*W = {self.input_dim} features per image (input_dim)"
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         x = x.reshape(len(x), -1)  # (N, D)
