@@ -30,7 +30,7 @@ policy     :class:`Policy`          ``forward(obs)`` -> action logits / values; 
 ...         return -self.log_prob(x).mean()
 >>> isinstance(Coin(), Generator), isinstance(Coin(), Policy)
 (True, False)
->>> round(float(Coin().nll(torch.tensor([0.0, 1.0]))), 4)  # log 2 nats per toss
+>>> round(float(Coin().nll(torch.tensor([0.0, 1.0])).detach()), 4)  # log 2 nats per toss
 0.6931
 """
 
