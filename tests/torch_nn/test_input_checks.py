@@ -105,3 +105,12 @@ def test_model_options_follow_the_class_behind_a_forwarding_builder():
     assert {"in_chans", "img_size", "shortcut", "stochastic_depth"} <= model_options("resnet20")
     assert {"in_chans", "drop_rate"} <= model_options("wrn16_4")
     assert "num_classes" not in model_options("resnet20")
+
+
+def test_create_model_names_the_flag_instead_of_the_class():
+    from visrec.torch_nn.registry import ModelOptionError
+
+    with pytest.raises(ModelOptionError, match=r"^--norm is not an option of --model resnet20") as info:
+        create_model("resnet20", norm="batchnorm", in_chans=1)
+    assert isinstance(info.value, TypeError) and isinstance(info.value, ParameterError)
+    assert info.value.option == "norm" and "__init__" not in str(info.value)

@@ -22,6 +22,7 @@ import difflib
 import fnmatch
 import importlib
 import inspect
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ __all__ = [
     "KINDS",
     "MODEL_MODULES",
     "ModelEntry",
+    "ModelOptionError",
     "check_input_shape",
     "check_model_options",
     "create_model",
@@ -66,6 +68,15 @@ class ModelEntry:
     family: str
     kind: str = "classifier"
     tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+class ModelOptionError(ParameterError, TypeError):
+    """An option the model does not take (a ``TypeError`` as Python's own, and a ``ParameterError``);
+    ``option`` is its name."""
+
+    def __init__(self, message: str, option: str):
+        super().__init__(message)
+        self.option = option
 
 
 _REGISTRY: dict[str, ModelEntry] = {}
@@ -174,13 +185,20 @@ def create_model(name: str, num_classes: int = 10, weights: str | None = None, *
         unknown = sorted(k for k in kwargs if k not in params)
         if unknown:
             accepted = sorted(k for k in params if k != "num_classes")
-            raise TypeError(f"{name} got unknown option(s) {unknown}; it accepts {accepted}.")
+            raise ModelOptionError(
+                f"{name} got unknown option(s) {unknown}; it accepts {accepted}.", unknown[0]
+            )
     if entry.kind == "classifier" or "num_classes" in params:
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 0:
             raise ParameterError(f"num_classes must be an int >= 0 (0 = no classifier); got {num_classes!r}.")
-        model = entry.fn(num_classes=num_classes, **kwargs)
-    else:
+        kwargs = {"num_classes": num_classes, **kwargs}
+    try:
         model = entry.fn(**kwargs)
+    except TypeError as exc:  # an option the builder forwards (**kw) but the class does not take
+        bad = re.findall(r"unexpected keyword argument '(\w+)'", str(exc))
+        if not bad or bad[0] not in kwargs:
+            raise
+        raise ModelOptionError(_option_message(name, bad[0], SHORTCUT_FLAGS), bad[0]) from None
     protocol = _protocol(entry.kind)
     if protocol is not None and not isinstance(model, protocol):
         members = {k for k in vars(protocol) if not k.startswith("_")} | set(protocol.__annotations__)
@@ -232,19 +250,13 @@ def model_options(name: str) -> set[str]:
 
 def _build_on_meta(name: str, kwargs: dict, flags: dict) -> nn.Module:
     """Build ``name`` on the meta device (no memory, no compute); option errors become ParameterError."""
-    import re
-
     import torch
 
     try:
         with torch.device("meta"):
             return create_model(name, num_classes=2, **kwargs)
-    except TypeError as exc:
-        found = re.findall(r"unexpected keyword argument '(\w+)'", str(exc))
-        found += [k for k in kwargs if re.search(rf"unknown option\(s\) \[.*'{k}'", str(exc))]
-        if not found:
-            raise
-        raise ParameterError(_option_message(name, found[0], flags)) from None
+    except ModelOptionError as exc:
+        raise ParameterError(_option_message(name, exc.option, flags)) from None
     except ParameterError:
         raise
     except ValueError as exc:  # the architecture's own validation (depth 6n+2, img_size, ...)
