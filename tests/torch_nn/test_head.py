@@ -119,3 +119,22 @@ def test_fast_cifar_loads_state_dicts_saved_before_the_shared_head(tmp_path):
     assert load_weights(again, tmp_path / "old.safetensors").ok
     torch.testing.assert_close(again(x), model(x))
     assert load_weights(create_model("fast_cifar"), save_weights(model, tmp_path / "new.safetensors")).ok
+
+
+def test_shallow_replicas_use_their_own_last_layer():
+    """nn.DataParallel's replicate() copies every module shallowly; each replica must call its own fc."""
+    torch.manual_seed(0)
+    model = create_model("tiny_cnn", num_classes=3).eval()
+    modules = list(model.modules())
+    replicas = [m._replicate_for_data_parallel() for m in modules]
+    index = {id(m): i for i, m in enumerate(modules)}
+    for m, rep in zip(modules, replicas, strict=True):
+        rep._parameters, rep._buffers = dict(m._parameters), dict(m._buffers)  # DP broadcasts these
+        for key, child in m._modules.items():
+            rep._modules[key] = None if child is None else replicas[index[id(child)]]
+    replica = replicas[0]
+    replica.fc = torch.nn.Linear(replica.num_features, 3)  # the replica's own layer (as DP's broadcast gives)
+    with torch.no_grad():
+        replica.fc.weight.zero_(), replica.fc.bias.fill_(2.0)
+        x = torch.randn(2, 3, 16, 16)
+        assert torch.equal(replica(x), torch.full((2, 3), 2.0)) and not torch.equal(model(x), replica(x))

@@ -129,9 +129,15 @@ class ClassifierHead(nn.Module):
             x = self.global_pool(x)  # (N, D, 1, 1)
         return torch.flatten(x, 1)  # (N, D) ((N, D*h*w) for an unpooled map)
 
-    def forward(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
-        """x : (N, D, h, w) -> (N, K); with ``pre_logits`` the (N, D) vector the last layer reads."""
-        layer = self.layer
+    def forward(
+        self, x: torch.Tensor, pre_logits: bool = False, layer: nn.Module | None = None
+    ) -> torch.Tensor:
+        """x : (N, D, h, w) -> (N, K); with ``pre_logits`` the (N, D) vector the last layer reads.
+
+        ``layer`` overrides the last layer (``ClassifierBase`` passes the one it finds at its own path, so
+        shallow replicas such as ``nn.DataParallel``'s use their own copy).
+        """
+        layer = self.layer if layer is None else layer
         if self.conv:  # class maps: drop, 1x1 conv on the map, then pool
             if self.drop is not None:
                 x = self.drop(x)

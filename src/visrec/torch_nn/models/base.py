@@ -49,6 +49,7 @@ class ClassifierBase(nn.Module):
     family: str = ""
     paper: str = ""
     legacy_keys: ClassVar[dict[str, str]] = {}
+    _head_at: str | None = None  # where set_head registered the last layer
 
     def __init__(self) -> None:
         super().__init__()
@@ -74,7 +75,7 @@ class ClassifierBase(nn.Module):
     def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
         """Features -> logits of shape (N, K); with ``pre_logits=True`` the (N, D) vector fed to the last
         layer instead."""
-        return self.head(self.forward_pre_head(x), pre_logits=pre_logits)
+        return self.head(self.forward_pre_head(x), pre_logits=pre_logits, layer=self.get_classifier())
 
     def reset_classifier(self, num_classes: int) -> None:
         """Replace the last layer by a freshly initialized one with ``num_classes`` outputs (0 = identity),
@@ -87,13 +88,14 @@ class ClassifierBase(nn.Module):
 
     def get_classifier(self) -> nn.Module:
         """The module that produces the logits (the head's last layer)."""
-        return self.head.layer
+        return self.get_submodule(self._head_at) if self._head_at else self.head.layer
 
     def set_head(self, head: nn.Module, at: str | None = None) -> None:
         """Install ``head`` as ``self.head``; ``at`` ("fc", "classifier.6") registers its last layer at that
         path instead of ``head.fc``, so the state-dict keys stay those of torchvision / older releases."""
         self.head = head
         self.num_features = head.in_features
+        self._head_at = at
         if at is not None:
             parent_path, _, name = at.rpartition(".")
             head.attach(self.get_submodule(parent_path) if parent_path else self, name)
