@@ -17,6 +17,8 @@ from typing import ClassVar
 import torch
 from torch import nn
 
+from visrec.utils.errors import GeometryError
+
 __all__ = ["ClassifierBase", "kaiming_normal_", "normal_"]
 
 
@@ -138,29 +140,30 @@ class ClassifierBase(nn.Module):
         return f"{c}-channel images of at least {self.min_input_size}x{self.min_input_size}"
 
     def check_input(self, x: torch.Tensor) -> None:
-        """Raise ``ValueError`` naming the expected size when ``x`` cannot go through this model."""
+        """Raise ``GeometryError`` (a ``ValueError``) naming the expected size when ``x`` cannot go through
+        this model."""
         name = getattr(self, "model_name", type(self).__name__)
         c, h, w = self.input_size
         if not isinstance(x, torch.Tensor) or x.dim() != 4:
             got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(
+            raise GeometryError(
                 f"{name} expects a batch of images of shape (N, {c}, H, W); got {got}. "
                 "Add a batch dimension with x.unsqueeze(0) for a single image."
             )
         if x.shape[1] != c:
-            raise ValueError(
+            raise GeometryError(
                 f"{name} expects {c} input channels (shape (N, {c}, {h}, {w})); got {tuple(x.shape)}. "
                 f"Convert the images, or create the model with in_chans={x.shape[1]}."
             )
         hw = tuple(x.shape[2:])
         if self.fixed_input_size and hw != (h, w):
-            raise ValueError(
+            raise GeometryError(
                 f"{name} has a fixed input size: it expects (N, {c}, {h}, {w}) ({h}x{w} images); got "
                 f"{tuple(x.shape)}. Resize or crop the images to {h}x{w}, or create the model with "
                 f"img_size={hw[0]} where the architecture allows it."
             )
         if min(hw) < self.min_input_size:
-            raise ValueError(
+            raise GeometryError(
                 f"{name} needs images of at least {self.min_input_size}x{self.min_input_size} (natural size "
                 f"{h}x{w}); got {tuple(x.shape)}. Upsample the images or pick a CIFAR-sized model."
             )

@@ -22,6 +22,7 @@ from torch import nn
 from visrec.torch_nn.blocks.head import ClassifierHead
 from visrec.torch_nn.models.base import ClassifierBase
 from visrec.torch_nn.registry import register_model
+from visrec.utils.errors import GeometryError
 
 __all__ = ["FCTwin", "ThreeLayerConvNetTwin", "fc_twin", "threelayer_convnet_twin"]
 
@@ -85,7 +86,7 @@ class FCTwin(_TwinBase):
         """Any (N, ...) input with D = ``input_dim`` features per sample."""
         d = x[0].numel() if x.dim() > 1 else -1
         if d != self.input_dim:
-            raise ValueError(
+            raise GeometryError(
                 f"fc_twin expects inputs of D = {self.input_dim} features per sample (N, D) or (N, C, H, W) "
                 f"with C*H*W = {self.input_dim}; got {tuple(x.shape)}. Create it with input_dim={max(d, 1)}."
             )
