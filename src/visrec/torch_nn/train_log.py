@@ -14,7 +14,8 @@ import torch
 from torch import nn
 
 from visrec.runs import RunDir
-from visrec.torch_nn.checkpoint import load_checkpoint, save_checkpoint, save_model
+from visrec.torch_nn.checkpoint import load_checkpoint, save_checkpoint
+from visrec.torch_nn.predictor import save_model
 
 __all__ = ["RunLogger"]
 

@@ -49,7 +49,7 @@ def train(cfg: TrainConfig | dict) -> Path:
         if cfg.out is None:  # resolve the default now, so config.json and checkpoints record the real folder
             cfg = cfg.replace(out=f"runs/train-{cfg.model}-{time.strftime('%Y%m%d-%H%M%S')}")
         RunDir(cfg.out).ensure_available(cfg.overwrite)  # every rank, before any process writes
-    check_model_options(cfg)
+    _check_model(cfg)
 
     # 1. processes, device, seeds
     info = D.setup(cfg.device)
@@ -61,6 +61,10 @@ def train(cfg: TrainConfig | dict) -> Path:
     splits = load_splits(cfg)
     train_ds, val_ds = splits.train, splits.val
     mean, std = channel_stats(train_ds.images)
+    from visrec.torch_nn.registry import check_input_shape
+
+    h, w, c = train_ds.image_shape
+    check_input_shape(cfg.model, (c, h, w), **_model_kwargs(cfg, train_ds))  # refuse up front, naming the size
     model = build_model(cfg, train_ds.num_classes, train_ds.image_shape).to(info.device)
     resize = _resize_for(model, train_ds.image_shape)
     pca = None
@@ -341,21 +345,8 @@ def _batches(ds, cfg: TrainConfig, info: D.DistInfo, shuffle: bool):
     )
 
 
-def check_model_options(cfg: TrainConfig) -> None:
-    """Refuse, before any work, a model shortcut option (--hidden, --dropout, --norm) the model does not take."""
-    import inspect
+def _check_model(cfg: TrainConfig) -> None:
+    """Refuse, before any work, an option the model does not take (--hidden, --dropout, --norm, model_kwargs)."""
+    from visrec.torch_nn.registry import check_model_options
 
-    from visrec.torch_nn.registry import model_entry
-
-    params = inspect.signature(model_entry(cfg.model).fn).parameters
-    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        return
-    flags = {"hidden_dims": "--hidden", "dropout": "--dropout", "norm": "--norm"}
-    for key in cfg.model_options():
-        if key not in params:
-            hint = flags.get(key, f"model_kwargs '{key}'")
-            takes = sorted(k for k in params if k != "num_classes")
-            raise ParameterError(
-                f"--model {cfg.model} does not take {hint}; it accepts {takes}. "
-                f"Drop {hint} or pick a model that has it (visrec summary --list)."
-            )
+    check_model_options(cfg.model, cfg.model_options())
