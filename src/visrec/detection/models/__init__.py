@@ -1,0 +1,41 @@
+"""Detectors of Lecture 11, torchvision's contract: ``model(images, targets)`` -> losses (training) or a list
+of ``{"boxes", "labels", "scores"(, "masks")}`` (eval), boxes absolute xyxy floats.
+
+Importing this package registers every builder (:func:`create_detector`, :func:`list_detectors`).
+"""
+
+from visrec.detection.models.backbone import (
+    BackboneWithFPN,
+    FrozenBatchNorm2d,
+    TinyBackbone,
+    resnet_fpn_backbone,
+)
+from visrec.detection.models.faster_rcnn import FasterRCNN, fasterrcnn_resnet50_fpn, fasterrcnn_tiny
+from visrec.detection.models.fpn import FeaturePyramidNetwork, LastLevelMaxPool, LastLevelP6P7
+from visrec.detection.models.mask_rcnn import MaskRCNN, maskrcnn_resnet50_fpn, maskrcnn_tiny
+from visrec.detection.models.matcher import Matcher
+from visrec.detection.models.registry import create_detector, list_detectors, register_detector
+from visrec.detection.models.sampler import BalancedPositiveNegativeSampler
+from visrec.detection.models.transform import DetectionTransform
+
+__all__ = [
+    "BackboneWithFPN",
+    "FrozenBatchNorm2d",
+    "TinyBackbone",
+    "resnet_fpn_backbone",
+    "FasterRCNN",
+    "fasterrcnn_resnet50_fpn",
+    "fasterrcnn_tiny",
+    "FeaturePyramidNetwork",
+    "LastLevelMaxPool",
+    "LastLevelP6P7",
+    "MaskRCNN",
+    "maskrcnn_resnet50_fpn",
+    "maskrcnn_tiny",
+    "Matcher",
+    "BalancedPositiveNegativeSampler",
+    "DetectionTransform",
+    "create_detector",
+    "list_detectors",
+    "register_detector",
+]
