@@ -17,6 +17,7 @@ from visrec.detection.models.matcher import Matcher
 from visrec.detection.models.registry import create_detector, list_detectors, register_detector
 from visrec.detection.models.sampler import BalancedPositiveNegativeSampler
 from visrec.detection.models.transform import DetectionTransform
+from visrec.detection.models.yolo import GridDetector, yolo_tiny
 
 __all__ = [
     "BackboneWithFPN",

@@ -159,7 +159,8 @@ class RoIHeads(nn.Module):
         for boxes, scores, size in zip(
             boxes_all.split([len(p) for p in proposals]),
             scores_all.split([len(p) for p in proposals]),
-            image_sizes, strict=False,
+            image_sizes,
+            strict=False,
         ):
             boxes = clip_boxes_to_image(boxes, size)
             labels = torch.arange(num_classes, device=boxes.device).view(1, -1).expand_as(scores)

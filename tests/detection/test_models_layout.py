@@ -1,0 +1,93 @@
+"""State-dict parity of the detectors with torchvision (frozen layouts in ../shared/oracles)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from visrec.detection.models import create_detector, list_detectors
+
+ORACLES = Path(__file__).resolve().parents[2].parent / "shared" / "oracles" / "torchvision_models.json"
+
+
+@pytest.fixture(scope="module")
+def layouts() -> dict:
+    if not ORACLES.exists():
+        pytest.skip(f"oracle file {ORACLES} is absent")
+    return json.loads(ORACLES.read_text())["models"]
+
+
+def _layout(model: torch.nn.Module) -> list[tuple[str, list[int], str]]:
+    return [(k, list(v.shape), str(v.dtype).replace("torch.", "")) for k, v in model.state_dict().items()]
+
+
+CASES = [
+    ("fasterrcnn_resnet50_fpn", {}, "fasterrcnn_resnet50_fpn"),
+    ("maskrcnn_resnet50_fpn", {}, "maskrcnn_resnet50_fpn"),
+    (
+        "fasterrcnn_resnet50_fpn",
+        {"frozen_bn": True, "trainable_layers": 3},
+        "fasterrcnn_resnet50_fpn@published",
+    ),
+    ("maskrcnn_resnet50_fpn", {"frozen_bn": True, "trainable_layers": 3}, "maskrcnn_resnet50_fpn@published"),
+]
+
+
+@pytest.mark.parametrize("name,kwargs,oracle", CASES, ids=[c[2] for c in CASES])
+def test_state_dict_matches_torchvision(layouts, name, kwargs, oracle):
+    ref = layouts[oracle]
+    with torch.device("meta"):  # shapes only: no memory, no init time
+        model = create_detector(name, **kwargs)
+    ours = _layout(model)
+    expected = [(k, list(s), t) for k, s, t in ref["state_dict"]]
+    assert len(ours) == ref["num_state_dict_entries"]
+    for mine, theirs in zip(ours, expected, strict=True):
+        assert mine == theirs
+    assert sum(p.numel() for p in model.parameters()) == ref["num_params"]
+    assert sum(p.numel() for p in model.parameters() if p.requires_grad) == ref["num_trainable"]
+    buffers = sum(b.numel() for b in model.buffers())
+    assert buffers == ref["num_buffer_elements"]
+
+
+def test_torchvision_style_checkpoint_loads_strictly(layouts):
+    """A state dict with torchvision's keys (here: re-keyed from our own model) loads into a fresh one."""
+    with torch.device("meta"):
+        a = create_detector("maskrcnn_resnet50_fpn", num_classes=5)
+        b = create_detector("maskrcnn_resnet50_fpn", num_classes=5)
+    missing, unexpected = b.load_state_dict(a.state_dict(), strict=True, assign=True)
+    assert not missing and not unexpected
+
+
+def test_num_classes_sets_the_head_widths():
+    with torch.device("meta"):
+        m = create_detector("fasterrcnn_resnet50_fpn", num_classes=3)
+    sd = m.state_dict()
+    assert sd["roi_heads.box_predictor.cls_score.weight"].shape == (3, 1024)
+    assert sd["roi_heads.box_predictor.bbox_pred.weight"].shape == (12, 1024)
+
+
+def test_registry_lists_the_detectors():
+    names = list_detectors()
+    for n in ("fasterrcnn_resnet50_fpn", "maskrcnn_resnet50_fpn", "fasterrcnn_tiny", "maskrcnn_tiny"):
+        assert n in names
+    with pytest.raises(ValueError, match="fasterrcnn_tiny"):
+        create_detector("fasterrcnn_tiyn")
+
+
+def test_frozen_batchnorm_equals_batchnorm_in_eval():
+    from visrec.detection.models import FrozenBatchNorm2d
+
+    torch.manual_seed(0)
+    bn = torch.nn.BatchNorm2d(4).eval()
+    bn.running_mean.normal_()
+    bn.running_var.uniform_(0.5, 2)
+    bn.weight.data.normal_()
+    bn.bias.data.normal_()
+    frozen = FrozenBatchNorm2d(4)
+    frozen.load_state_dict(bn.state_dict())  # num_batches_tracked is dropped
+    x = torch.randn(2, 4, 3, 3)
+    torch.testing.assert_close(frozen(x), bn(x))
+    assert not list(frozen.parameters())
