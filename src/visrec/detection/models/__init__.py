@@ -39,4 +39,6 @@ __all__ = [
     "create_detector",
     "list_detectors",
     "register_detector",
+    "GridDetector",
+    "yolo_tiny",
 ]
