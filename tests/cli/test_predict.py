@@ -24,9 +24,9 @@ def cli(capsys, *args) -> tuple[int, str, str]:
 
 @pytest.fixture(scope="module")
 def splits():
-    from visrec.cli.classic_data import load_splits
+    from visrec.data.run_data import load_splits
 
-    return load_splits(None, None, 0.2, 0, 400)
+    return load_splits("digits", val_fraction=0.2, seed=0, limit=400)
 
 
 def write_pngs(folder, images) -> list:
@@ -40,8 +40,8 @@ def write_pngs(folder, images) -> list:
 
 
 def _fit_and_save(kind, splits, run_dir):
+    from visrec.classic.experiments import LinearSettings, run_features, run_knn, run_linear
     from visrec.classic.persist import save_predictor
-    from visrec.cli.classic_runs import LinearSettings, run_features, run_knn, run_linear
 
     if kind == "knn":
         res = run_knn(splits, [1, 3], "l2", 0)
@@ -87,7 +87,7 @@ def test_predict_converts_and_resizes_with_a_note(tmp_path, capsys, splits):
 def test_predict_numpy_nn_model(tmp_path, splits):
     from visrec.numpy_nn.models import TwoLayerNet
     from visrec.numpy_nn.persist import InputTransform, NumpyPredictor, save_model
-    from visrec.utils.rundir import RunDir
+    from visrec.runs import RunDir
 
     model = TwoLayerNet(input_dim=64, hidden_dim=20, num_classes=10, weight_scale=0.1, seed=1)
     transform = InputTransform("image", "std", "flat").fit(splits.train.images)

@@ -20,6 +20,7 @@ import numpy as np
 import typer
 
 from visrec.cli.common import SeedOpt, done
+from visrec.utils.errors import ParameterError
 
 lab_app = typer.Typer(
     help="Lecture experiments of the NumPy engine (PNG figures into --out).", no_args_is_help=True
@@ -164,7 +165,7 @@ def convnet_filters(
 ) -> None:
     """First-layer filters, loss curve and train/val accuracy of a (briefly trained) small ConvNet."""
     from visrec.report import accuracy_curves, filters_grid, loss_curve
-    from visrec.utils.rundir import load_model
+    from visrec.runs import load_model
 
     folder = _out(out, "convnet-filters")
     if model is None:
@@ -189,7 +190,7 @@ def convnet_filters(
     arrays, meta = load_model(model)
     w1 = arrays["W1"]
     if w1.ndim != 4:
-        raise ValueError(f"{model} is not a convnet run (its W1 has shape {w1.shape}, not (F, C, HH, WW)).")
+        raise ParameterError(f"{model} is not a convnet run (its W1 has shape {w1.shape}, not (F, C, HH, WW)).")
     filters_grid(w1[:64], folder / "filters.png", title="first-layer filters")
     hist = [json.loads(line) for line in (Path(model) / "history.jsonl").read_text().splitlines() if line]
     if hist:

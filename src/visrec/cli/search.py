@@ -14,12 +14,13 @@ import numpy as np
 import typer
 
 from visrec.cli.common import DataOpt, OutOpt, SeedOpt, ValFracOpt, done, echo_table, parse_float_list
+from visrec.utils.errors import ParameterError
 
 
 def _range(text: str, name: str) -> tuple[float, float]:
     lo, hi = (parse_float_list(text, name) + [None])[:2]
     if hi is None or lo >= hi:
-        raise ValueError(f"--{name} expects two exponents 'lo,hi' with lo < hi (e.g. -6,-3); got {text!r}.")
+        raise ParameterError(f"--{name} expects two exponents 'lo,hi' with lo < hi (e.g. -6,-3); got {text!r}.")
     return lo, hi
 
 
@@ -78,10 +79,10 @@ def search(
     from visrec.data.splits import split_dataset
     from visrec.numpy_nn.persist import InputTransform
     from visrec.numpy_nn.search import Param, random_search
-    from visrec.utils.rundir import RunDir
+    from visrec.runs import RunDir
 
     if model not in ("twolayer", "fc"):
-        raise ValueError(f"--model must be 'twolayer' or 'fc' for visrec search; got {model!r}.")
+        raise ParameterError(f"--model must be 'twolayer' or 'fc' for visrec search; got {model!r}.")
     space = {"lr": Param(*_range(lr_range, "lr-range")), "reg": Param(*_range(reg_range, "reg-range"))}
     train, val, _ = split_dataset(load_dataset(data), val_fraction, seed=seed)
     if limit:
@@ -121,7 +122,7 @@ def search(
     run.write_config(cfg)
     solver = {"num_epochs": epochs, "batch_size": batch_size, "optimizer": optimizer}
     result = random_search(
-        arrays, base, space, solver, trials, stages, jobs=jobs, seed=seed, on_trial=run.append_history
+        arrays, base, space, solver, trials, stages, jobs=jobs, seed=seed, on_trial=lambda t: run.append_history({"step": t["trial"] + 1, **t})
     )
     write_results(run, result)
     rows = [

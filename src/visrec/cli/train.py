@@ -17,6 +17,7 @@ from pathlib import Path
 import typer
 
 from visrec.cli.common import done, parse_int_list
+from visrec.utils.errors import ParameterError
 
 ENGINES = ("torch", "numpy")
 NUMPY_MODELS = ("twolayer", "fc", "threelayer_convnet", "convnet3", "convnet")
@@ -58,7 +59,7 @@ def run_numpy(options: dict, config: str | None) -> Path:
         cfg.update(json.loads(Path(config).read_text()))
     cfg.update(options)
     if "model" in cfg and cfg["model"] not in NUMPY_MODELS:
-        raise ValueError(f"--engine numpy trains one of {NUMPY_MODELS}; got --model {cfg['model']!r}.")
+        raise ParameterError(f"--engine numpy trains one of {NUMPY_MODELS}; got --model {cfg['model']!r}.")
     if cfg.get("dropout") is not None:
         # `visrec train --dropout` is the probability of DROPPING a unit for both engines (torch's
         # convention); the NumPy engine's inverted dropout takes the KEEP probability p of Lecture 7.

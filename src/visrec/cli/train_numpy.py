@@ -39,7 +39,8 @@ import numpy as np
 from visrec.numpy_nn.models import CONV_MODELS, MODELS, build_model
 from visrec.numpy_nn.persist import InputTransform, save_model
 from visrec.numpy_nn.solver import Solver
-from visrec.utils.rundir import RunDir
+from visrec.runs import RunDir
+from visrec.utils.errors import ParameterError
 
 DEFAULTS = {
     "model": "twolayer",
@@ -112,10 +113,10 @@ def resolve_config(cfg: dict) -> dict:
             sched += ("," if sep and rest else ":") + f"warmup_epochs={int(cfg['warmup_epochs'])}"
         cfg["lr_schedule"] = sched
     if cfg.get("norm") not in (None, "batch", "layer"):
-        raise ValueError(f"--norm for the NumPy engine is batch or layer (or none); got {cfg['norm']!r}.")
+        raise ParameterError(f"--norm for the NumPy engine is batch or layer (or none); got {cfg['norm']!r}.")
     out = {k: (cfg.get(k) if cfg.get(k) is not None else v) for k, v in DEFAULTS.items()}
     if out["model"] not in MODELS:
-        raise ValueError(f"--model {out['model']!r} is not a NumPy model; choose one of {sorted(MODELS)}.")
+        raise ParameterError(f"--model {out['model']!r} is not a NumPy model; choose one of {sorted(MODELS)}.")
     return out
 
 
@@ -128,7 +129,7 @@ def parse_schedule(text, lr: float) -> dict:
     for item in filter(None, (o.strip() for o in opts.split(","))):
         key, eq, val = item.partition("=")
         if not eq:
-            raise ValueError(f"--lr-schedule options look like 'step:step_size=5,gamma=0.5'; got {text!r}.")
+            raise ParameterError(f"--lr-schedule options look like 'step:step_size=5,gamma=0.5'; got {text!r}.")
         num = float(val)
         sched[key.strip()] = (
             int(num)
@@ -201,10 +202,11 @@ def run(cfg: dict) -> Path:
     c = resolve_config(cfg)
     if c["resume"]:
         if not c["out"] or not (Path(c["out"]) / "checkpoints" / "last.safetensors").is_file():
-            raise ValueError(
+            raise ParameterError(
                 f"--resume needs --out pointing at a run with checkpoints/last.safetensors; got {c['out']!r}."
             )
-        saved = json.loads((Path(c["out"]) / "config.json").read_text())["train"]
+        record = json.loads((Path(c["out"]) / "config.json").read_text())
+        saved = record.get("config", record)["train"]
         c = {
             **saved,
             "resume": True,
@@ -212,7 +214,7 @@ def run(cfg: dict) -> Path:
             "minutes": c["minutes"],
             "verbose": c["verbose"],
         }
-    run_dir = RunDir.create(c["out"], f"train-numpy-{c['model']}")
+    run_dir = RunDir(c["out"]) if c["resume"] else RunDir.create(c["out"], f"train-numpy-{c['model']}")
     t0 = time.perf_counter()
     train, val, test = load_data(c)
     conv = c["model"] in CONV_MODELS
@@ -260,7 +262,9 @@ def run(cfg: dict) -> Path:
         seed=c["seed"],
         verbose=c["verbose"],
         max_seconds=c["minutes"] * 60 if c["minutes"] else None,
-        on_epoch=run_dir.append_history,
+        on_epoch=lambda r: run_dir.append_history(
+            {"step": r["iteration"], "epoch": r["epoch"], "elapsed_s": r["time_s"], "train_loss": r["loss"], **r}
+        ),
     )
     if c["resume"]:
         solver.resume(run_dir.checkpoints / "last.safetensors")
