@@ -54,3 +54,24 @@ def test_mask_rcnn_overfits_boxes_and_masks():
         union = (top[:, None] | t["masks"][None].bool()).flatten(2).sum(-1).float()
         best = (inter / union.clamp(min=1)).max(0).values  # each object's best-matching predicted mask
         assert best.min() > 0.7
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,steps", [("fast_rcnn_tiny", 40), ("rcnn_tiny", 30)])
+def test_proposal_detectors_overfit(name, steps):
+    torch.manual_seed(0)
+    images, targets = toy_shapes(5, seed=1, empty_every=5)
+    model = create_detector(name, num_classes=3)
+    proposals = model.propose(images)  # selective search, once
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    model.train()
+    for _ in range(steps):
+        loss = sum(model(images, targets, proposals=proposals).values())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.eval()
+    with torch.no_grad():
+        predictions = model(images, proposals=proposals)
+    ap50 = coco_ap50(predictions, targets, num_classes=3)
+    assert ap50 >= 0.9, ap50

@@ -12,8 +12,11 @@ from visrec.detection.models.backbone import (
 )
 from visrec.detection.models.faster_rcnn import FasterRCNN, fasterrcnn_resnet50_fpn, fasterrcnn_tiny
 from visrec.detection.models.fpn import FeaturePyramidNetwork, LastLevelMaxPool, LastLevelP6P7
+from visrec.detection.models.localizer import ClassifyLocalize, localization_loss
 from visrec.detection.models.mask_rcnn import MaskRCNN, maskrcnn_resnet50_fpn, maskrcnn_tiny
 from visrec.detection.models.matcher import Matcher
+from visrec.detection.models.proposals import selective_search
+from visrec.detection.models.rcnn import ProposalDetector, fast_rcnn_tiny, rcnn_tiny
 from visrec.detection.models.registry import create_detector, list_detectors, register_detector
 from visrec.detection.models.sampler import BalancedPositiveNegativeSampler
 from visrec.detection.models.transform import DetectionTransform
@@ -41,4 +44,10 @@ __all__ = [
     "register_detector",
     "GridDetector",
     "yolo_tiny",
+    "ClassifyLocalize",
+    "localization_loss",
+    "selective_search",
+    "ProposalDetector",
+    "fast_rcnn_tiny",
+    "rcnn_tiny",
 ]

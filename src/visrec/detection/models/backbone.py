@@ -149,9 +149,7 @@ def resnet_fpn_backbone(
     width = resnet.num_features // 8  # channels of layer1 (64 for basic blocks, 256 for bottlenecks)
     in_channels_list = [width * 2 ** (i - 1) for i in returned_layers]
     body = FeatureExtractor(resnet, {f"layer{i}": str(k) for k, i in enumerate(returned_layers)})
-    extra_blocks = {"maxpool": LastLevelMaxPool(), "p6p7": LastLevelP6P7(out_channels, out_channels)}.get(
-        extra
-    )
+    extra_blocks = {"maxpool": LastLevelMaxPool(), "p6p7": LastLevelP6P7(out_channels, out_channels)}.get(extra)
     if extra not in ("maxpool", "p6p7", "none"):
         raise ValueError(f"extra must be 'maxpool', 'p6p7' or 'none'; got {extra!r}.")
     return BackboneWithFPN(body, in_channels_list, out_channels, extra_blocks)

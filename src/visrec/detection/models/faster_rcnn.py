@@ -84,9 +84,7 @@ class FasterRCNN(GeneralizedRCNN):
         mask_predictor=None,
     ):
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
-            raise ValueError(
-                f"num_classes counts the background and must be an int >= 2; got {num_classes!r}."
-            )
+            raise ValueError(f"num_classes counts the background and must be an int >= 2; got {num_classes!r}.")
         d = backbone.out_channels
         aspect_ratios = aspect_ratios or ((0.5, 1.0, 2.0),) * len(anchor_sizes)
         anchors = AnchorGenerator(anchor_sizes, aspect_ratios)

@@ -67,9 +67,7 @@ class FeaturePyramidNetwork(nn.Module):
         if not in_channels_list or any(c <= 0 for c in in_channels_list):
             raise ValueError(f"in_channels_list must be positive widths; got {in_channels_list}.")
         # each block is a one-layer Sequential so the keys read inner_blocks.i.0.weight (torchvision's)
-        self.inner_blocks = nn.ModuleList(
-            nn.Sequential(nn.Conv2d(c, out_channels, 1)) for c in in_channels_list
-        )
+        self.inner_blocks = nn.ModuleList(nn.Sequential(nn.Conv2d(c, out_channels, 1)) for c in in_channels_list)
         self.layer_blocks = nn.ModuleList(
             nn.Sequential(nn.Conv2d(out_channels, out_channels, 3, padding=1)) for _ in in_channels_list
         )

@@ -33,8 +33,7 @@ class GeneralizedRCNN(nn.Module):
                 from visrec.utils.errors import DataError
 
                 raise DataError(
-                    f"Mask R-CNN training needs 'masks' (K, H, W) in every target; targets {missing} "
-                    "have none."
+                    f"Mask R-CNN training needs 'masks' (K, H, W) in every target; targets {missing} have none."
                 )
         original_sizes = [tuple(img.shape[-2:]) for img in images]
         batch, targets = self.transform(images, targets)

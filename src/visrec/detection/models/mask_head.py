@@ -31,9 +31,7 @@ class MaskRCNNHeads(nn.Sequential):
     def __init__(self, in_channels: int, layers: tuple[int, ...] = (256, 256, 256, 256), dilation: int = 1):
         blocks, c = [], in_channels
         for width in layers:
-            blocks.append(
-                nn.Sequential(nn.Conv2d(c, width, 3, padding=dilation, dilation=dilation), nn.ReLU(True))
-            )
+            blocks.append(nn.Sequential(nn.Conv2d(c, width, 3, padding=dilation, dilation=dilation), nn.ReLU(True)))
             c = width
         super().__init__(*blocks)
         for m in self.modules():
@@ -106,9 +104,7 @@ def _expand(masks: torch.Tensor, boxes: torch.Tensor, padding: int = 1):
     return F.pad(masks, (padding,) * 4), big
 
 
-def paste_masks_in_image(
-    masks: torch.Tensor, boxes: torch.Tensor, image_size, padding: int = 1
-) -> torch.Tensor:
+def paste_masks_in_image(masks: torch.Tensor, boxes: torch.Tensor, image_size, padding: int = 1) -> torch.Tensor:
     """Masks (K, 1, S, S) in box coordinates -> masks (K, 1, H, W) in the image (zeros outside each box)."""
     h, w = int(image_size[0]), int(image_size[1])
     if len(masks) == 0:

@@ -48,6 +48,4 @@ def maskrcnn_resnet50_fpn(
 def maskrcnn_tiny(num_classes: int = 2, width: int = 32, **kwargs) -> MaskRCNN:
     """Mask R-CNN on the small CNN of :func:`fasterrcnn_tiny`, with a two-layer mask head."""
     backbone = TinyBackbone(3, (16, 32, 48, 64), width)
-    return MaskRCNN(
-        backbone, num_classes, mask_layers=(width, width), mask_dim=width, **{**TINY_DEFAULTS, **kwargs}
-    )
+    return MaskRCNN(backbone, num_classes, mask_layers=(width, width), mask_dim=width, **{**TINY_DEFAULTS, **kwargs})

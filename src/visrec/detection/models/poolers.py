@@ -68,9 +68,7 @@ class MultiScaleRoIAlign(nn.Module):
         if len(rois) == 0:
             return out
         if len(feats) == 1:
-            return roi_align(
-                feats[0], rois, (s, s), spatial_scale=scales[0], sampling_ratio=self.sampling_ratio
-            )
+            return roi_align(feats[0], rois, (s, s), spatial_scale=scales[0], sampling_ratio=self.sampling_ratio)
         k_min, k_max = int(-math.log2(scales[0])), int(-math.log2(scales[-1]))
         levels = self.level_of(rois, k_min, k_max)
         for lvl, (feat, scale) in enumerate(zip(feats, scales, strict=False)):
@@ -83,6 +81,5 @@ class MultiScaleRoIAlign(nn.Module):
 
     def extra_repr(self) -> str:
         return (
-            f"featmap_names={self.featmap_names}, output_size={self.output_size}, "
-            f"sampling_ratio={self.sampling_ratio}"
+            f"featmap_names={self.featmap_names}, output_size={self.output_size}, sampling_ratio={self.sampling_ratio}"
         )

@@ -55,9 +55,7 @@ def fastrcnn_loss(class_logits, box_regression, labels, regression_targets):
     classification_loss = F.cross_entropy(class_logits, labels)
     pos = torch.where(labels > 0)[0]
     box_regression = box_regression.reshape(len(labels), -1, 4)  # (K, C, 4)
-    box_loss = F.smooth_l1_loss(
-        box_regression[pos, labels[pos]], regression_targets[pos], beta=1 / 9, reduction="sum"
-    )
+    box_loss = F.smooth_l1_loss(box_regression[pos, labels[pos]], regression_targets[pos], beta=1 / 9, reduction="sum")
     return classification_loss, box_loss / max(labels.numel(), 1)
 
 
@@ -179,9 +177,7 @@ class RoIHeads(nn.Module):
 
     def forward(self, features: dict, proposals: list[torch.Tensor], image_sizes, targets=None):
         if self.training:
-            proposals, matched_idx, labels, regression_targets = self.select_training_samples(
-                proposals, targets
-            )
+            proposals, matched_idx, labels, regression_targets = self.select_training_samples(proposals, targets)
         box_features = self.box_head(self.box_roi_pool(features, proposals, image_sizes))
         class_logits, box_regression = self.box_predictor(box_features)
         losses, detections = {}, []
@@ -199,9 +195,7 @@ class RoIHeads(nn.Module):
                 pos_idx = [m[k] for m, k in zip(matched_idx, pos, strict=False)]
             else:
                 mask_boxes = [d["boxes"] for d in detections]
-            mask_logits = self.mask_predictor(
-                self.mask_head(self.mask_roi_pool(features, mask_boxes, image_sizes))
-            )
+            mask_logits = self.mask_predictor(self.mask_head(self.mask_roi_pool(features, mask_boxes, image_sizes)))
             if self.training:
                 gt_masks = [t["masks"] for t in targets]
                 gt_labels = [t["labels"] for t in targets]

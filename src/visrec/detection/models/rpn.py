@@ -28,9 +28,7 @@ class RPNHead(nn.Module):
 
     def __init__(self, in_channels: int, num_anchors: int):
         super().__init__()
-        self.conv = nn.Sequential(
-            nn.Sequential(nn.Conv2d(in_channels, in_channels, 3, padding=1), nn.ReLU(True))
-        )
+        self.conv = nn.Sequential(nn.Sequential(nn.Conv2d(in_channels, in_channels, 3, padding=1), nn.ReLU(True)))
         self.cls_logits = nn.Conv2d(in_channels, num_anchors, 1)
         self.bbox_pred = nn.Conv2d(in_channels, 4 * num_anchors, 1)
         for m in self.modules():
@@ -127,10 +125,7 @@ class RegionProposalNetwork(nn.Module):
         n = proposals.shape[0]
         objectness = objectness.detach().reshape(n, -1)  # (N, R)
         levels = torch.cat(
-            [
-                torch.full((k,), i, dtype=torch.int64, device=proposals.device)
-                for i, k in enumerate(anchors_per_level)
-            ]
+            [torch.full((k,), i, dtype=torch.int64, device=proposals.device) for i, k in enumerate(anchors_per_level)]
         )
         top_idx, offset = [], 0
         for scores in objectness.split(anchors_per_level, 1):

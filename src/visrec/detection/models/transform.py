@@ -34,15 +34,11 @@ def check_inputs(images, targets=None, training: bool = False) -> None:
             got = tuple(img.shape) if torch.is_tensor(img) else type(img).__name__
             raise DataError(f"images[{i}] must be a float tensor (C, H, W); got {got}.")
     if training and targets is None:
-        raise DataError(
-            "In training mode the detector needs targets (a list of dicts with boxes and labels)."
-        )
+        raise DataError("In training mode the detector needs targets (a list of dicts with boxes and labels).")
     if targets is None:
         return
     if len(targets) != len(images):
-        raise DataError(
-            f"Got {len(images)} images but {len(targets)} targets; give one target dict per image."
-        )
+        raise DataError(f"Got {len(images)} images but {len(targets)} targets; give one target dict per image.")
     for i, (img, t) in enumerate(zip(images, targets, strict=False)):
         boxes, labels = t.get("boxes"), t.get("labels")
         if boxes is None or labels is None:
@@ -53,20 +49,14 @@ def check_inputs(images, targets=None, training: bool = False) -> None:
                 f"{tuple(labels.shape)}."
             )
         if not boxes.is_floating_point():
-            raise DataError(
-                f"targets[{i}]: boxes must be floats (absolute x1, y1, x2, y2 pixels); got {boxes.dtype}."
-            )
+            raise DataError(f"targets[{i}]: boxes must be floats (absolute x1, y1, x2, y2 pixels); got {boxes.dtype}.")
         check_boxes(boxes, name=f"targets[{i}]['boxes']", image_size=tuple(img.shape[-2:]))
         h, w = img.shape[-2:]
         if labels.numel() and (labels.dtype not in (torch.int64, torch.int32) or int(labels.min()) < 1):
-            raise DataError(
-                f"targets[{i}]: labels must be int64 >= 1 (0 is background); got {labels.tolist()}."
-            )
+            raise DataError(f"targets[{i}]: labels must be int64 >= 1 (0 is background); got {labels.tolist()}.")
         masks = t.get("masks")
         if masks is not None and tuple(masks.shape) != (len(boxes), h, w):
-            raise DataError(
-                f"targets[{i}]: masks must be (K, H, W) = {(len(boxes), h, w)}; got {tuple(masks.shape)}."
-            )
+            raise DataError(f"targets[{i}]: masks must be (K, H, W) = {(len(boxes), h, w)}; got {tuple(masks.shape)}.")
 
 
 def resize_boxes(boxes: torch.Tensor, original: tuple[int, int], new: tuple[int, int]) -> torch.Tensor:
@@ -116,11 +106,7 @@ class DetectionTransform(nn.Module):
 
     def resize(self, image: torch.Tensor, target: dict | None):
         h, w = image.shape[-2:]
-        size = (
-            self.min_size[int(torch.randint(len(self.min_size), (1,)))]
-            if self.training
-            else self.min_size[-1]
-        )
+        size = self.min_size[int(torch.randint(len(self.min_size), (1,)))] if self.training else self.min_size[-1]
         scale = min(size / min(h, w), self.max_size / max(h, w))
         image = F.interpolate(
             image[None], scale_factor=scale, mode="bilinear", recompute_scale_factor=True, align_corners=False
@@ -131,9 +117,7 @@ class DetectionTransform(nn.Module):
         target["boxes"] = resize_boxes(target["boxes"], (h, w), tuple(image.shape[-2:]))
         if "masks" in target:
             masks = target["masks"][:, None].float()
-            target["masks"] = F.interpolate(masks, size=image.shape[-2:], mode="nearest")[:, 0].to(
-                torch.uint8
-            )
+            target["masks"] = F.interpolate(masks, size=image.shape[-2:], mode="nearest")[:, 0].to(torch.uint8)
         return image, target
 
     def batch(self, images: list[torch.Tensor]) -> torch.Tensor:

@@ -135,9 +135,7 @@ class GridDetector(nn.Module):
         loss_box = self.lambda_coord * F.mse_loss(pred[resp], enc[resp], reduction="sum") / n
         bce = F.binary_cross_entropy_with_logits(conf, resp.to(conf.dtype), reduction="none")
         loss_obj = (bce[resp].sum() + self.lambda_noobj * bce[~resp].sum()) / n
-        loss_cls = (
-            F.cross_entropy(cls.reshape(-1, self.num_classes), cell_cls.reshape(-1), reduction="sum") / n
-        )
+        loss_cls = F.cross_entropy(cls.reshape(-1, self.num_classes), cell_cls.reshape(-1), reduction="sum") / n
         return {"loss_box_reg": loss_box, "loss_objectness": loss_obj, "loss_classifier": loss_cls}
 
     def decode(self, out: torch.Tensor, image_sizes, pad_shape: tuple[int, int]) -> list[dict]:
@@ -153,9 +151,7 @@ class GridDetector(nn.Module):
             cy = (rows + deltas[i, ..., 1].sigmoid()) * stride_y
             w = self.anchors[:, 0] * deltas[i, ..., 2].clamp(max=6).exp()
             h = self.anchors[:, 1] * deltas[i, ..., 3].clamp(max=6).exp()
-            boxes = torch.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], -1).reshape(
-                -1, 4
-            )  # (S S B, 4)
+            boxes = torch.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], -1).reshape(-1, 4)  # (S S B, 4)
             boxes = clip_boxes_to_image(boxes, image_sizes[i])
             probs = cls[i].softmax(-1)[:, :, None, 1:]  # (S, S, 1, C-1): drop the background
             scores = (conf[i].sigmoid()[..., None] * probs).reshape(-1, self.num_classes - 1)  # (S S B, C-1)
