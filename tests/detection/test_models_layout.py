@@ -27,6 +27,8 @@ def _layout(model: torch.nn.Module) -> list[tuple[str, list[int], str]]:
 CASES = [
     ("fasterrcnn_resnet50_fpn", {}, "fasterrcnn_resnet50_fpn"),
     ("maskrcnn_resnet50_fpn", {}, "maskrcnn_resnet50_fpn"),
+    ("retinanet_resnet50_fpn", {}, "retinanet_resnet50_fpn"),
+    ("retinanet_resnet50_fpn", {"frozen_bn": True, "trainable_layers": 3}, "retinanet_resnet50_fpn@published"),
     (
         "fasterrcnn_resnet50_fpn",
         {"frozen_bn": True, "trainable_layers": 3},

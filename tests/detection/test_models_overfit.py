@@ -30,9 +30,11 @@ def _overfit(name: str, steps: int, lr: float = 3e-3, with_empty: bool = True, n
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name,steps", [("fasterrcnn_tiny", 40), ("yolo_tiny", 80)])
-def test_detector_overfits_to_near_one_ap(name, steps):
-    _, _, targets, predictions = _overfit(name, steps)
+@pytest.mark.parametrize(
+    "name,steps,lr", [("fasterrcnn_tiny", 40, 3e-3), ("yolo_tiny", 80, 3e-3), ("retinanet_tiny", 100, 3e-3)]
+)
+def test_detector_overfits_to_near_one_ap(name, steps, lr):
+    _, _, targets, predictions = _overfit(name, steps, lr, n=3)
     assert targets[-1]["boxes"].numel() == 0  # an image with no objects was in the training set
     ap50 = coco_ap50(predictions, targets, num_classes=3)
     assert ap50 >= 0.9, ap50

@@ -18,6 +18,7 @@ from visrec.detection.models.matcher import Matcher
 from visrec.detection.models.proposals import selective_search
 from visrec.detection.models.rcnn import ProposalDetector, fast_rcnn_tiny, rcnn_tiny
 from visrec.detection.models.registry import create_detector, list_detectors, register_detector
+from visrec.detection.models.retinanet import RetinaNet, retinanet_resnet50_fpn, retinanet_tiny
 from visrec.detection.models.sampler import BalancedPositiveNegativeSampler
 from visrec.detection.models.transform import DetectionTransform
 from visrec.detection.models.yolo import GridDetector, yolo_tiny
@@ -50,4 +51,7 @@ __all__ = [
     "ProposalDetector",
     "fast_rcnn_tiny",
     "rcnn_tiny",
+    "RetinaNet",
+    "retinanet_resnet50_fpn",
+    "retinanet_tiny",
 ]
