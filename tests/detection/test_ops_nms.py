@@ -65,3 +65,14 @@ def test_nms_properties(rows, threshold):
     for i in dropped:
         overlaps = ops.box_iou(arr[i:i + 1], arr[keep])[0]
         assert torch.any((overlaps > threshold) & (scores[keep] >= scores[i]))
+
+
+def test_nms_row_path_equals_matrix_path(tv_ops, monkeypatch):
+    import importlib
+
+    nms_module = importlib.import_module("visrec.detection.ops.nms")  # the module, not the function
+    boxes, scores = (torch.from_numpy(tv_ops[f"nms.clusters.{k}"]) for k in ("boxes", "scores"))
+    monkeypatch.setattr(nms_module, "MATRIX_LIMIT", 3)
+    for thr in THRESHOLDS:
+        np.testing.assert_array_equal(ops.nms(boxes, scores, thr / 100).numpy(),
+                                      tv_ops[f"nms.clusters.keep_iou{thr:03d}"])

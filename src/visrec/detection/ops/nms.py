@@ -13,12 +13,15 @@ tensor([0, 2])
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor
 
 from .boxes import box_iou
 
 __all__ = ["nms", "nms_reference", "batched_nms", "batched_nms_reference"]
+
+MATRIX_LIMIT = 4096  # boxes up to which the full (N, N) IoU matrix is built
 
 
 def _check(boxes: Tensor, scores: Tensor) -> None:
@@ -31,27 +34,31 @@ def _check(boxes: Tensor, scores: Tensor) -> None:
 def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     """Greedy NMS on xyxy boxes (N, 4) with scores (N,); returns kept indices (M,) int64, by score.
 
-    One IoU matrix, then a loop over the *kept* boxes only: each step keeps the best survivor and drops
-    everything that overlaps it, so the loop runs M times, not N.
+    Up to ``MATRIX_LIMIT`` boxes: one IoU matrix, then a scan in score order that only does work for the
+    kept boxes (a suppressed box is skipped with one lookup). Beyond it, IoU rows are computed per kept
+    box, so memory stays O(N).
     """
     _check(boxes, scores)
     if boxes.numel() == 0:
         return torch.empty((0,), dtype=torch.int64, device=boxes.device)
     order = torch.sort(scores, descending=True, stable=True).indices
-    overlaps = box_iou(boxes[order], boxes[order]) > iou_threshold  # (N, N), in visiting order
-    alive = torch.ones(len(order), dtype=torch.bool, device=boxes.device)
-    keep = []
-    position = 0
+    ordered = boxes[order]
     n = len(order)
-    while position < n:
-        keep.append(position)
-        alive &= ~overlaps[position]
-        alive[: position + 1] = False
-        rest = alive.nonzero()
-        if len(rest) == 0:
-            break
-        position = int(rest[0])
-    return order[torch.tensor(keep, dtype=torch.int64, device=boxes.device)]
+    suppressed = np.zeros(n, dtype=bool)
+    keep = []
+    if n <= MATRIX_LIMIT:
+        overlaps = (box_iou(ordered, ordered) > iou_threshold).cpu().numpy()  # (N, N), visiting order
+        for i in range(n):
+            if not suppressed[i]:
+                keep.append(i)
+                suppressed |= overlaps[i]
+    else:
+        for i in range(n):
+            if not suppressed[i]:
+                keep.append(i)
+                row = (box_iou(ordered[i:i + 1], ordered[i + 1:])[0] > iou_threshold).cpu().numpy()
+                suppressed[i + 1:] |= row
+    return order[torch.as_tensor(keep, dtype=torch.int64, device=boxes.device)]
 
 
 def nms_reference(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
