@@ -59,8 +59,7 @@ class SegmentConfig(TrainRunConfig):
     def validate(self) -> None:
         super().validate()
         if self.model not in list_segmenters():
-            raise ParameterError(f"--model {self.model!r} is not a segmenter; "
-                                 f"choose one of {list_segmenters()}.")
+            raise ParameterError(f"--model {self.model!r} is not a segmenter; choose one of {list_segmenters()}.")
         for name in ("crop", "steps_per_epoch", "pixels_per_step", "shapes_train", "shapes_test"):
             self.check("int", name, low=1)
         self.check("int", "shapes_size", low=16)
@@ -115,33 +114,38 @@ def train_segmenter(cfg: SegmentConfig) -> tuple:
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     device = _device(cfg.device)
-    train, test = load_segmentation(cfg.data, cfg.seed, cfg.holdout, cfg.shapes_train, cfg.shapes_test,
-                                    cfg.shapes_size)
+    train, test = load_segmentation(cfg.data, cfg.seed, cfg.holdout, cfg.shapes_train, cfg.shapes_test, cfg.shapes_size)
     kwargs = {"in_channels": train.in_channels, "num_classes": train.num_classes, **model_kwargs(cfg)}
     model = create_segmenter(cfg.model, **kwargs).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     total = cfg.epochs * cfg.steps_per_epoch
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: 0.5 * (1 + np.cos(np.pi * min(s, total) / total)) if cfg.lr_schedule == "cosine"
-        else 1.0)
+        optimizer, lambda s: 0.5 * (1 + np.cos(np.pi * min(s, total) / total)) if cfg.lr_schedule == "cosine" else 1.0
+    )
     generator = torch.Generator().manual_seed(cfg.seed)
-    meta = {"kind": "segmenter", "model": cfg.model, "model_kwargs": kwargs, "class_names": train.class_names,
-            "in_channels": train.in_channels, "data": cfg.data}
-    with TrainSession(cfg, command="segment train", total_steps=total,
-                      resume_hint=None) as session:
+    meta = {
+        "kind": "segmenter",
+        "model": cfg.model,
+        "model_kwargs": kwargs,
+        "class_names": train.class_names,
+        "in_channels": train.in_channels,
+        "data": cfg.data,
+    }
+    with TrainSession(cfg, command="segment train", total_steps=total, resume_hint=None) as session:
         run, start = session.run, 0
         if session.resumed and run.has_checkpoint("last"):
             tensors, info = load_checkpoint(run.checkpoint_stem("last"))
             restore_checkpoint(tensors, info, model, optimizer)
             start = int(info["step"])
             schedule.last_epoch = start
-        seen, t0 = 0, time.perf_counter()
+        seen, t0, scores = 0, time.perf_counter(), None
         for step in session.steps(start):
             rng = np.random.default_rng([cfg.seed, step])  # per-step stream: resume draws the same crops
             x, y = random_crops(train, cfg.batch_size, cfg.crop, rng)
             model.train()
-            loss = _loss(model, torch.from_numpy(x).to(device), torch.from_numpy(y).to(device),
-                         cfg.pixels_per_step, generator)
+            loss = _loss(
+                model, torch.from_numpy(x).to(device), torch.from_numpy(y).to(device), cfg.pixels_per_step, generator
+            )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.grad_clip > 0:
@@ -153,18 +157,34 @@ def train_segmenter(cfg: SegmentConfig) -> tuple:
             if session.due(cfg.steps_per_epoch * cfg.eval_every) or step + 1 == total:
                 epoch = (step + 1) / cfg.steps_per_epoch
                 scores = _evaluate(model, test, device)
-                session.record(epoch=epoch, train_loss=session.running_loss, test_miou=scores["mean_iou"],
-                               test_pixel_acc=scores["pixel_accuracy"], lr=optimizer.param_groups[0]["lr"],
-                               images_per_s=seen / max(time.perf_counter() - t0, 1e-9))
-                save_checkpoint(run.checkpoint_stem("last"), model, optimizer,
-                                meta={"step": step + 1, "kind": "segmenter", "config": cfg.to_dict()})
+                session.record(
+                    epoch=epoch,
+                    train_loss=session.running_loss,
+                    test_miou=scores["mean_iou"],
+                    test_pixel_acc=scores["pixel_accuracy"],
+                    lr=optimizer.param_groups[0]["lr"],
+                    images_per_s=seen / max(time.perf_counter() - t0, 1e-9),
+                )
+                save_checkpoint(
+                    run.checkpoint_stem("last"),
+                    model,
+                    optimizer,
+                    meta={"step": step + 1, "kind": "segmenter", "config": cfg.to_dict()},
+                )
         t_eval = time.perf_counter()
-        scores = _evaluate(model, test, device)
+        if scores is None or session.status != "completed":  # the last step's evaluation is still current
+            scores = _evaluate(model, test, device)
         eval_s = time.perf_counter() - t_eval
         run.save_model({k: v.detach().cpu() for k, v in model.state_dict().items()}, meta)
-        metrics = session.finish({"test_mean_iou": scores["mean_iou"], "test_pixel_accuracy":
-                                  scores["pixel_accuracy"], "test_iou_per_class": scores["iou_per_class"],
-                                  "test_images": int(len(test.images)), "eval_seconds": round(eval_s, 3),
-                                  "model": cfg.model,
-                                  "parameters": sum(p.numel() for p in model.parameters())})
+        metrics = session.finish(
+            {
+                "test_mean_iou": scores["mean_iou"],
+                "test_pixel_accuracy": scores["pixel_accuracy"],
+                "test_iou_per_class": scores["iou_per_class"],
+                "test_images": int(len(test.images)),
+                "eval_seconds": round(eval_s, 3),
+                "model": cfg.model,
+                "parameters": sum(p.numel() for p in model.parameters()),
+            }
+        )
     return run.path, metrics
