@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "visrec.cli.summary",
     "visrec.cli.export",
     "visrec.cli.segment",
+    "visrec.cli.detect",
 ]
 
 app = typer.Typer(

@@ -42,7 +42,7 @@ class DetectorPredictor:
 
     def _run(self, images: list[np.ndarray]) -> list[dict]:
         tensors = [
-            torch.from_numpy(np.ascontiguousarray(im)).permute(2, 0, 1).float().div(255).to(self.device)
+            torch.from_numpy(np.array(im)).permute(2, 0, 1).float().div(255).to(self.device)
             for im in images
         ]
         with torch.no_grad():
@@ -151,7 +151,8 @@ def evaluate_run(
     run_dir, data: str | None = None, device: str = "cpu", plots_dir=None, single_class: str | None = None
 ) -> dict:
     """VOC AP50 (all-point and 11-point) per class and COCO AP / AP50 / AP75 / AR of a run on ``data``
-    (a VOC folder or COCO JSON; default: the run's own validation split). PR curves go to ``plots_dir``."""
+    (a VOC folder or COCO JSON; default: the run's own validation split). PR curves go to ``plots_dir``
+    (default: the run's ``plots/``)."""
     from visrec.detection.metrics import coco_evaluate, plot_pr_curves, voc_evaluate
     from visrec.detection.train import load_dataset, split_dataset
     from visrec.runs import RunDir
@@ -194,10 +195,9 @@ def evaluate_run(
         "map50_11pt": voc11.map,
         "coco": coco,
     }
-    if plots_dir is not None or data is None:
-        target = Path(plots_dir) if plots_dir is not None else RunDir(run_dir).plots
-        target.mkdir(parents=True, exist_ok=True)
-        result["pr_curves"] = str(plot_pr_curves(voc, names, target / "pr_curves.png"))
+    target = Path(plots_dir) if plots_dir is not None else RunDir(run_dir).plots
+    target.mkdir(parents=True, exist_ok=True)
+    result["pr_curves"] = str(plot_pr_curves(voc, names, target / "pr_curves.png"))
     return result
 
 

@@ -101,7 +101,7 @@ def _flip(sample: DetectionSample) -> DetectionSample:
 
 
 def _as_input(sample: DetectionSample, with_masks: bool):
-    image = torch.from_numpy(np.ascontiguousarray(sample.image)).permute(2, 0, 1).float() / 255
+    image = torch.from_numpy(np.array(sample.image)).permute(2, 0, 1).float() / 255
     target = {
         "boxes": torch.as_tensor(sample.boxes, dtype=torch.float32).reshape(-1, 4),
         "labels": torch.as_tensor(sample.labels, dtype=torch.int64).reshape(-1),
@@ -144,8 +144,8 @@ def _optimizer(model: torch.nn.Module, cfg: DetectConfig) -> torch.optim.Optimiz
     return cls(params, **kw)
 
 
-def train(cfg: DetectConfig) -> dict:
-    """Train ``cfg.model`` on ``cfg.data``; returns the final metrics (also in the run's metrics.json)."""
+def train(cfg: DetectConfig) -> tuple[Path, dict]:
+    """Train ``cfg.model`` on ``cfg.data``; returns the run directory and the final metrics (metrics.json)."""
     from visrec.detection.models import ProposalDetector, create_detector
     from visrec.detection.predict import DetectorPredictor
     from visrec.runs import TrainSession
@@ -187,7 +187,8 @@ def train(cfg: DetectConfig) -> dict:
         model.train()
         return result
 
-    with TrainSession(cfg, command="detect train", total_steps=total, resume_hint=None) as s:
+    with TrainSession(cfg, command="detect-train", total_steps=total) as s:
+        s.resume_hint = f"Resume with: visrec detect train --resume {s.run.path}"
         stem = s.run.checkpoints / "last"
         start = 0
         if s.resumed:
@@ -252,7 +253,7 @@ def train(cfg: DetectConfig) -> dict:
             "train_tiles": len(train_samples),
             "val_images": len(val_set),
         }
-        return s.finish(metrics)
+        return s.run.path, s.finish(metrics)
 
 
 def _flip_boxes(boxes: torch.Tensor, width: int) -> torch.Tensor:
