@@ -70,3 +70,18 @@ def test_nuclei_split(nuclei_dir):
     assert 0.05 < split.test_target.mean() < 0.5
     with pytest.raises(ValueError, match="holdout"):
         data.nuclei_split(nuclei_dir, holdout="middle")
+
+
+def test_trees_tiles_keep_the_crowns(trees_voc_dir):
+    ds = data.read_voc(trees_voc_dir, single_class="Tree")
+    big = next(s for s in ds.samples if s.size == (1035, 1249))
+    tiles = data.tile_dataset_samples([big], tile=400, overlap=64, min_visible=0.5)
+    assert all(t.image.shape[0] <= 400 and t.image.shape[1] <= 400 for t in tiles)
+    for t in tiles:
+        data.validate_sample(t, t.file_name, 1)  # every tile's boxes lie inside the tile
+    # with 64 px of overlap a crown up to 64 px wide is whole in some tile (a few are larger)
+    whole = set()
+    for t in tiles:
+        y0, x0 = (int(v) for v in t.file_name.rsplit("@", 1)[1].split(","))
+        whole |= {tuple(b) for b in (t.boxes + [x0, y0, x0, y0]).round().tolist()}
+    assert len(whole & {tuple(b) for b in big.boxes.round().tolist()}) >= 0.95 * len(big.boxes)

@@ -47,6 +47,7 @@ DownOpt = typer.Option(None, "--down", help="fcn_downup downsampling: maxpool (d
 SkipsOpt = typer.Option(None, "--skips/--no-skips", help="fcn_downup skip connections (default on).")
 CropOpt = typer.Option(None, "--crop", help="Training crop size in pixels (default 64).")
 StepsOpt = typer.Option(None, "--steps-per-epoch", help="Optimiser steps per epoch (default 16).")
+EvalEveryOpt = typer.Option(None, "--eval-every", help="Test-data evaluation every N epochs (default 1).")
 HoldoutOpt = typer.Option(
     None, "--holdout", help="Nuclei quadrant held out for testing: top-left | top-right | bottom-left | "
     "bottom-right (default)."
@@ -58,7 +59,7 @@ def train(
     data: str = SegDataOpt, model: str = ModelOpt, widths: str = WidthsOpt, up: str = UpOpt,
     down: str = DownOpt, skips: bool = SkipsOpt, crop: int = CropOpt, steps_per_epoch: int = StepsOpt,
     holdout: str = HoldoutOpt, epochs: int = EpochsOpt, batch_size: int = BatchSizeOpt, lr: float = LrOpt,
-    lr_schedule: str = LrScheduleOpt,
+    lr_schedule: str = LrScheduleOpt, eval_every: int = EvalEveryOpt,
     weight_decay: float = WeightDecayOpt, max_minutes: float = MaxMinutesOpt, seed: int = SeedOpt,
     out: Path = OutOpt, overwrite: bool = OverwriteOpt, resume: Path = ResumeOpt, config: Path = ConfigOpt,
     device: str = DeviceOpt, progress: bool = ProgressOpt, threads: int = ThreadsOpt,
@@ -75,7 +76,7 @@ def train(
 
     options = dict(data=data, model=model, up=up, down=down, skips=skips, crop=crop,
                    steps_per_epoch=steps_per_epoch, holdout=holdout, epochs=epochs, batch_size=batch_size,
-                   lr=lr,
+                   lr=lr, eval_every=eval_every,
                    lr_schedule=lr_schedule, weight_decay=weight_decay, max_minutes=max_minutes, seed=seed,
                    out=out, overwrite=overwrite, resume=resume, device=device, progress=progress,
                    threads=threads, widths=None if widths is None else parse_int_list(widths, "--widths"))
