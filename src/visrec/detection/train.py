@@ -100,7 +100,7 @@ def _flip(sample: DetectionSample) -> DetectionSample:
     )
 
 
-def _as_input(sample: DetectionSample, with_masks: bool):
+def _as_input(sample: DetectionSample, with_masks: bool, device="cpu"):
     image = torch.from_numpy(np.array(sample.image)).permute(2, 0, 1).float() / 255
     target = {
         "boxes": torch.as_tensor(sample.boxes, dtype=torch.float32).reshape(-1, 4),
@@ -110,7 +110,7 @@ def _as_input(sample: DetectionSample, with_masks: bool):
         if sample.masks is None:
             raise DataError(f"{sample.file_name}: a mask model needs instance masks; this dataset has none.")
         target["masks"] = torch.as_tensor(sample.masks, dtype=torch.uint8)
-    return image, target
+    return image.to(device), {k: v.to(device) for k, v in target.items()}
 
 
 def _lr_factor(step: int, total: int, steps_per_epoch: int, cfg: DetectConfig) -> float:
@@ -162,7 +162,10 @@ def train(cfg: DetectConfig) -> tuple[Path, dict]:
         else list(train_set.samples)
     )
     kwargs = model_kwargs(cfg, dataset.num_classes + 1)
-    model = create_detector(cfg.model, **kwargs)
+    from visrec.torch_nn.distributed import resolve_device
+
+    device = resolve_device(cfg.device)
+    model = create_detector(cfg.model, **kwargs).to(device)
     with_masks = getattr(getattr(model, "roi_heads", None), "has_mask", False)
     uses_proposals = isinstance(model, ProposalDetector)
     opt = _optimizer(model, cfg)
@@ -182,7 +185,7 @@ def train(cfg: DetectConfig) -> tuple[Path, dict]:
     def evaluate() -> float:
         from visrec.detection.metrics import voc_evaluate
 
-        predictor = DetectorPredictor(model, dataset.class_names, cfg.tile, cfg.tile_overlap, cfg.score_thresh)
+        predictor = DetectorPredictor(model, dataset.class_names, cfg.tile, cfg.tile_overlap, cfg.score_thresh, device)
         result = voc_evaluate(predictor.predict_dataset(val_set), val_set, 0.5).map
         model.train()
         return result
@@ -205,14 +208,14 @@ def train(cfg: DetectConfig) -> tuple[Path, dict]:
             flip_rng = np.random.default_rng([cfg.seed, 1, step])  # per step: a resumed run flips the same
             flips = [bool(cfg.flip and flip_rng.random() < 0.5) for _ in idx]
             batch = [_flip(train_samples[i]) if f else train_samples[i] for i, f in zip(idx, flips, strict=True)]
-            images, targets = zip(*[_as_input(b, with_masks) for b in batch], strict=True)
+            images, targets = zip(*[_as_input(b, with_masks, device) for b in batch], strict=True)
             for g in opt.param_groups:
                 g["lr"] = cfg.lr * _lr_factor(step, total, spe, cfg)
             extra = {}
             if uses_proposals:
                 for i in idx:
                     if i not in proposals:
-                        proposals[i] = model.propose([_as_input(train_samples[i], False)[0]])[0]
+                        proposals[i] = model.propose([_as_input(train_samples[i], False, device)[0]])[0]
                 extra["proposals"] = [
                     _flip_boxes(proposals[i], b.image.shape[1]) if f else proposals[i]
                     for i, b, f in zip(idx, batch, flips, strict=True)
@@ -239,9 +242,10 @@ def train(cfg: DetectConfig) -> tuple[Path, dict]:
                 save_checkpoint(stem, model, opt, meta={"step": step + 1, "config": cfg.to_dict()})
                 losses, seen, t0 = [], 0, time.perf_counter()
         s.run.save_model({k: v.detach().cpu() for k, v in model.state_dict().items()}, meta)
+        model.eval()
         from visrec.detection.metrics import coco_evaluate, voc_evaluate
 
-        predictor = DetectorPredictor(model, dataset.class_names, cfg.tile, cfg.tile_overlap, cfg.score_thresh)
+        predictor = DetectorPredictor(model, dataset.class_names, cfg.tile, cfg.tile_overlap, cfg.score_thresh, device)
         dets = predictor.predict_dataset(val_set)
         voc = voc_evaluate(dets, val_set, 0.5)
         coco = coco_evaluate(dets, val_set, "bbox")

@@ -141,10 +141,10 @@ TINY_DEFAULTS = dict(
     rpn_pre_nms_top_n_train=100,
     rpn_pre_nms_top_n_test=100,
     rpn_post_nms_top_n_train=64,
-    rpn_post_nms_top_n_test=50,
+    rpn_post_nms_top_n_test=100,
     rpn_batch_size_per_image=64,
     box_batch_size_per_image=64,
-    box_detections_per_img=50,
+    box_detections_per_img=100,
 )
 
 
