@@ -27,9 +27,7 @@ def coco_ap50(predictions: list[dict], targets: list[dict], num_classes: int) ->
                 }
             )
         for b, c, s in zip(p["boxes"].tolist(), p["labels"].tolist(), p["scores"].tolist(), strict=True):
-            dets.append(
-                {"image_id": i, "category_id": c, "bbox": [b[0], b[1], b[2] - b[0], b[3] - b[1]], "score": s}
-            )
+            dets.append({"image_id": i, "category_id": c, "bbox": [b[0], b[1], b[2] - b[0], b[3] - b[1]], "score": s})
     gt = COCO()
     gt.dataset = {
         "images": images,

@@ -28,6 +28,8 @@ CASES = [
     ("fasterrcnn_resnet50_fpn", {}, "fasterrcnn_resnet50_fpn"),
     ("maskrcnn_resnet50_fpn", {}, "maskrcnn_resnet50_fpn"),
     ("retinanet_resnet50_fpn", {}, "retinanet_resnet50_fpn"),
+    ("ssd300_vgg16", {}, "ssd300_vgg16"),
+    ("ssd300_vgg16", {"trainable_layers": 4}, "ssd300_vgg16@published"),
     ("retinanet_resnet50_fpn", {"frozen_bn": True, "trainable_layers": 3}, "retinanet_resnet50_fpn@published"),
     (
         "fasterrcnn_resnet50_fpn",
@@ -107,3 +109,15 @@ def test_torch_registry_builds_the_detectors_when_it_knows_the_kind(layouts):
     with torch.device("meta"):
         model = registry.create_model("fasterrcnn_resnet50_fpn", num_classes=91)
     assert _layout(model) == [(k, list(s), t) for k, s, t in layouts["fasterrcnn_resnet50_fpn"]["state_dict"]]
+
+
+def test_ssd300_has_the_papers_8732_default_boxes():
+    from visrec.detection.models.ssd import ssd300_default_boxes
+    from visrec.detection.ops import ImageList
+
+    sizes = [(38, 38), (19, 19), (10, 10), (5, 5), (3, 3), (1, 1)]
+    feats = [torch.zeros(1, 1, h, w) for h, w in sizes]
+    boxes = ssd300_default_boxes()(ImageList(torch.zeros(1, 3, 300, 300), [(300, 300)]), feats)[0]
+    assert boxes.shape == (8732, 4)
+    torch.testing.assert_close(boxes[0], torch.tensor([4.0 - 10.5, 4.0 - 10.5, 4.0 + 10.5, 4.0 + 10.5]))
+    assert ssd300_default_boxes().num_anchors_per_location() == [4, 6, 6, 6, 4, 4]

@@ -31,7 +31,8 @@ def _overfit(name: str, steps: int, lr: float = 3e-3, with_empty: bool = True, n
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "name,steps,lr", [("fasterrcnn_tiny", 40, 3e-3), ("yolo_tiny", 80, 3e-3), ("retinanet_tiny", 100, 3e-3)]
+    "name,steps,lr",
+    [("fasterrcnn_tiny", 40, 3e-3), ("yolo_tiny", 80, 3e-3), ("retinanet_tiny", 100, 3e-3), ("ssd_tiny", 50, 3e-3)],
 )
 def test_detector_overfits_to_near_one_ap(name, steps, lr):
     _, _, targets, predictions = _overfit(name, steps, lr, n=3)

@@ -137,7 +137,7 @@ def test_rpn_targets_for_an_image_without_objects():
     assert labels[0].tolist() == [0.0, 0.0] and matched[0].abs().sum() == 0
 
 
-@pytest.mark.parametrize("name", ["fasterrcnn_tiny", "maskrcnn_tiny", "yolo_tiny"])
+@pytest.mark.parametrize("name", ["fasterrcnn_tiny", "maskrcnn_tiny", "yolo_tiny", "retinanet_tiny", "ssd_tiny"])
 def test_images_without_objects(name):
     torch.manual_seed(0)
     model = create_detector(name, num_classes=3).train()

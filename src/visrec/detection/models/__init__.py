@@ -20,6 +20,7 @@ from visrec.detection.models.rcnn import ProposalDetector, fast_rcnn_tiny, rcnn_
 from visrec.detection.models.registry import create_detector, list_detectors, register_detector
 from visrec.detection.models.retinanet import RetinaNet, retinanet_resnet50_fpn, retinanet_tiny
 from visrec.detection.models.sampler import BalancedPositiveNegativeSampler
+from visrec.detection.models.ssd import SSD, ssd300_vgg16, ssd_tiny
 from visrec.detection.models.transform import DetectionTransform
 from visrec.detection.models.yolo import GridDetector, yolo_tiny
 
@@ -54,4 +55,7 @@ __all__ = [
     "RetinaNet",
     "retinanet_resnet50_fpn",
     "retinanet_tiny",
+    "SSD",
+    "ssd300_vgg16",
+    "ssd_tiny",
 ]

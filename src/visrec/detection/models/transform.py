@@ -75,6 +75,8 @@ class DetectionTransform(nn.Module):
         Short side after resizing; a tuple draws one per image in training (scale augmentation).
     max_size : int
         Upper bound on the long side.
+    fixed_size : (H, W), optional
+        Resize every image to exactly this size instead (SSD; the aspect ratio is not kept).
     image_mean, image_std : sequence of float
         Per-channel normalization (ImageNet statistics by default).
     size_divisible : int
@@ -88,8 +90,10 @@ class DetectionTransform(nn.Module):
         image_mean=(0.485, 0.456, 0.406),
         image_std=(0.229, 0.224, 0.225),
         size_divisible: int = 32,
+        fixed_size: tuple[int, int] | None = None,
     ):
         super().__init__()
+        self.fixed_size = fixed_size
         self.min_size = (min_size,) if isinstance(min_size, int) else tuple(min_size)
         self.max_size, self.size_divisible = max_size, size_divisible
         self.image_mean, self.image_std = list(image_mean), list(image_std)
@@ -108,9 +112,12 @@ class DetectionTransform(nn.Module):
         h, w = image.shape[-2:]
         size = self.min_size[int(torch.randint(len(self.min_size), (1,)))] if self.training else self.min_size[-1]
         scale = min(size / min(h, w), self.max_size / max(h, w))
-        image = F.interpolate(
-            image[None], scale_factor=scale, mode="bilinear", recompute_scale_factor=True, align_corners=False
-        )[0]
+        if self.fixed_size is not None:
+            image = F.interpolate(image[None], size=tuple(self.fixed_size), mode="bilinear", align_corners=False)[0]
+        else:
+            image = F.interpolate(
+                image[None], scale_factor=scale, mode="bilinear", recompute_scale_factor=True, align_corners=False
+            )[0]
         if target is None:
             return image, None
         target = dict(target)
