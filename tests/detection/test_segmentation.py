@@ -61,6 +61,7 @@ def test_unknown_segmenter_and_bad_options():
         SegmentConfig(model="nope")
 
 
+@pytest.mark.slow
 def test_downup_fcn_overfits_shapes():
     torch.manual_seed(0)
     data = seg.shapes_segmentation(4, size=32, seed=0)
