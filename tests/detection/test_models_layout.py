@@ -30,6 +30,8 @@ CASES = [
     ("retinanet_resnet50_fpn", {}, "retinanet_resnet50_fpn"),
     ("ssd300_vgg16", {}, "ssd300_vgg16"),
     ("ssd300_vgg16", {"trainable_layers": 4}, "ssd300_vgg16@published"),
+    ("fcn_resnet50", {}, "fcn_resnet50"),
+    ("fcn_resnet50", {"aux_loss": True}, "fcn_resnet50@published"),
     ("retinanet_resnet50_fpn", {"frozen_bn": True, "trainable_layers": 3}, "retinanet_resnet50_fpn@published"),
     (
         "fasterrcnn_resnet50_fpn",
@@ -121,3 +123,14 @@ def test_ssd300_has_the_papers_8732_default_boxes():
     assert boxes.shape == (8732, 4)
     torch.testing.assert_close(boxes[0], torch.tensor([4.0 - 10.5, 4.0 - 10.5, 4.0 + 10.5, 4.0 + 10.5]))
     assert ssd300_default_boxes().num_anchors_per_location() == [4, 6, 6, 6, 4, 4]
+
+
+def test_fcn_is_dilated_to_output_stride_8():
+    from visrec.detection.models import fcn_resnet50
+
+    model = fcn_resnet50(num_classes=4).eval()
+    with torch.no_grad():
+        feats = model.backbone(torch.zeros(1, 3, 64, 64))
+        out = model(torch.zeros(1, 3, 64, 64))["out"]
+    assert tuple(feats["out"].shape) == (1, 2048, 8, 8) and tuple(out.shape) == (1, 4, 64, 64)
+    assert model.backbone.layer4[1].conv2.dilation == (4, 4) and model.backbone.layer3[0].conv2.stride == (1, 1)

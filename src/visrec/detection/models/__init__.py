@@ -11,6 +11,7 @@ from visrec.detection.models.backbone import (
     resnet_fpn_backbone,
 )
 from visrec.detection.models.faster_rcnn import FasterRCNN, fasterrcnn_resnet50_fpn, fasterrcnn_tiny
+from visrec.detection.models.fcn import FCN, fcn_resnet50
 from visrec.detection.models.fpn import FeaturePyramidNetwork, LastLevelMaxPool, LastLevelP6P7
 from visrec.detection.models.localizer import ClassifyLocalize, localization_loss
 from visrec.detection.models.mask_rcnn import MaskRCNN, maskrcnn_resnet50_fpn, maskrcnn_tiny
@@ -58,4 +59,6 @@ __all__ = [
     "SSD",
     "ssd300_vgg16",
     "ssd_tiny",
+    "FCN",
+    "fcn_resnet50",
 ]

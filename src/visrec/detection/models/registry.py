@@ -16,14 +16,19 @@ __all__ = ["register_detector", "create_detector", "list_detectors"]
 _DETECTORS: dict[str, Callable[..., nn.Module]] = {}
 
 
-def register_detector(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
-    """Decorator: record ``fn`` under its name (and in the torch registry when it has the detector kind)."""
-    _DETECTORS[fn.__name__] = fn
-    from visrec.torch_nn import registry
+def register_detector(fn: Callable[..., nn.Module] | None = None, *, kind: str = "detector"):
+    """Decorator: record ``fn`` under its name (and in the torch registry when it knows ``kind``:
+    "detector", or "segmenter" for the FCN). Usable bare or as ``@register_detector(kind="segmenter")``."""
 
-    if "detector" in getattr(registry, "KINDS", ()):
-        registry.register_model(kind="detector", family="detection")(fn)
-    return fn
+    def _register(f: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+        _DETECTORS[f.__name__] = f
+        from visrec.torch_nn import registry
+
+        if kind in getattr(registry, "KINDS", ()):
+            registry.register_model(kind=kind, family="detection")(f)
+        return f
+
+    return _register(fn) if fn is not None else _register
 
 
 def list_detectors() -> list[str]:
