@@ -59,7 +59,9 @@ class SegmentConfig(TrainRunConfig):
     def validate(self) -> None:
         super().validate()
         if self.model not in list_segmenters():
-            raise ParameterError(f"--model {self.model!r} is not a segmenter; choose one of {list_segmenters()}.")
+            raise ParameterError(
+                f"--model {self.model!r} is not a segmenter; choose one of {list_segmenters()}."
+            )
         for name in ("crop", "steps_per_epoch", "pixels_per_step", "shapes_train", "shapes_test"):
             self.check("int", name, low=1)
         self.check("int", "shapes_size", low=16)
@@ -114,13 +116,16 @@ def train_segmenter(cfg: SegmentConfig) -> tuple:
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     device = _device(cfg.device)
-    train, test = load_segmentation(cfg.data, cfg.seed, cfg.holdout, cfg.shapes_train, cfg.shapes_test, cfg.shapes_size)
+    train, test = load_segmentation(
+        cfg.data, cfg.seed, cfg.holdout, cfg.shapes_train, cfg.shapes_test, cfg.shapes_size
+    )
     kwargs = {"in_channels": train.in_channels, "num_classes": train.num_classes, **model_kwargs(cfg)}
     model = create_segmenter(cfg.model, **kwargs).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     total = cfg.epochs * cfg.steps_per_epoch
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: 0.5 * (1 + np.cos(np.pi * min(s, total) / total)) if cfg.lr_schedule == "cosine" else 1.0
+        optimizer,
+        lambda s: 0.5 * (1 + np.cos(np.pi * min(s, total) / total)) if cfg.lr_schedule == "cosine" else 1.0,
     )
     generator = torch.Generator().manual_seed(cfg.seed)
     meta = {
@@ -144,7 +149,11 @@ def train_segmenter(cfg: SegmentConfig) -> tuple:
             x, y = random_crops(train, cfg.batch_size, cfg.crop, rng)
             model.train()
             loss = _loss(
-                model, torch.from_numpy(x).to(device), torch.from_numpy(y).to(device), cfg.pixels_per_step, generator
+                model,
+                torch.from_numpy(x).to(device),
+                torch.from_numpy(y).to(device),
+                cfg.pixels_per_step,
+                generator,
             )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
