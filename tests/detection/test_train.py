@@ -79,6 +79,7 @@ def test_resume_continues_exactly(tmp_path):
         torch.testing.assert_close(again[k], full[k], rtol=0, atol=0, msg=k)
 
 
+@pytest.mark.slow
 def test_training_with_tiles_and_empty_images(tmp_path):
     voc = write_voc(tmp_path / "voc", n=3, size=160)
     cfg = _cfg(
