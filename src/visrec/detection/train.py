@@ -190,7 +190,12 @@ def train(cfg: DetectConfig) -> tuple[Path, dict]:
         model.train()
         return result
 
-    with TrainSession(cfg, command="detect-train", total_steps=total) as s:
+    def save_on_interrupt(session) -> None:  # a second Ctrl-C: keep the step reached
+        save_checkpoint(
+            session.run.checkpoints / "last", model, opt, meta={"step": session.step, "config": cfg.to_dict()}
+        )
+
+    with TrainSession(cfg, command="detect-train", total_steps=total, on_interrupt=save_on_interrupt) as s:
         s.resume_hint = f"Resume with: visrec detect train --resume {s.run.path}"
         stem = s.run.checkpoints / "last"
         start = 0
