@@ -32,6 +32,8 @@ COMMAND_MODULES = [
     "visrec.cli.caption",
     "visrec.cli.explain",
     "visrec.cli.rl",
+    "visrec.cli.segment",
+    "visrec.cli.detect",
 ]
 
 app = typer.Typer(

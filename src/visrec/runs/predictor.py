@@ -29,6 +29,8 @@ PREDICTOR_LOADERS = {
     "fast_style": "visrec.explain.generate.style.fast:load_fast_style",
     "rl": "visrec.rl.persist:load_predictor",
     "ram": "visrec.rl.ram.train:load_predictor",
+    "detector": "visrec.detection.predict:load_predictor",
+    "segmenter": "visrec.detection.segmentation.predictor:load_segmenter",
 }
 
 

@@ -51,6 +51,8 @@ KINDS = ("classifier", "block", "detector", "segmenter", "generator", "sequence"
 #: Modules imported (once, on first use) to fill the registry; each package appends its own.
 MODEL_MODULES = [
     "visrec.torch_nn.models",
+    "visrec.detection.models",
+    "visrec.detection.segmentation.models",
 ]
 
 
