@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from _toy_shapes import toy_shapes
 from PIL import Image
+
+from _toy_shapes import toy_shapes
 
 
 def write_voc(root: Path, n: int = 4, size: int = 96, empty: bool = True, boxes_override=None) -> Path:
