@@ -135,7 +135,9 @@ def register(app: typer.Typer) -> None:
             None, "--norm", help="Normalization (models that take one), e.g. batchnorm."
         ),
         augment: str = typer.Option(
-            None, "--augment", help="Comma list: flip,crop,jitter,pca,affine,cutout."
+            None, "--augment",
+            help="Comma list: flip,altflip,crop,jitter,pca,affine,cutout (altflip: each image mirrored in every "
+            "other epoch)."
         ),
         amp: bool = typer.Option(None, "--amp/--no-amp", help="Mixed precision (fp16 CUDA, bf16 CPU)."),
         compile: bool = typer.Option(None, "--compile/--no-compile", help="torch.compile the model."),
@@ -160,6 +162,14 @@ def register(app: typer.Typer) -> None:
         threads: int = ThreadsOpt,
         progress: bool = ProgressOpt,
         tensorboard: bool = TensorboardOpt,
+        eval_every: int = typer.Option(None, "--eval-every", help="Evaluate and checkpoint every N epochs (1)."),
+        tta_translate: int = typer.Option(
+            None, "--tta-translate", help="With --tta: also views shifted by +-N pixels (0 = flips only)."
+        ),
+        budget_includes_eval: bool = typer.Option(
+            None, "--eval-in-budget/--eval-outside-budget",
+            help="Whether --max-minutes also covers evaluation (default: yes, the whole run).",
+        ),
     ) -> None:
         """Train a classifier and write a run directory (config, history, checkpoints, model, plots).
 
@@ -222,6 +232,9 @@ def register(app: typer.Typer) -> None:
             threads=threads,
             progress=progress,
             tensorboard=tensorboard,
+            eval_every=eval_every,
+            tta_translate=tta_translate,
+            budget_includes_eval=budget_includes_eval,
         )
         cfg_file = str(config) if config is not None else None
         path = run_torch(options, cfg_file) if engine == "torch" else run_numpy(options, cfg_file)
