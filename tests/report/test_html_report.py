@@ -106,3 +106,24 @@ def test_chromium_renders_the_comparison(two_runs, tmp_path):
             browser.close()
     assert (tmp_path / "report.png").stat().st_size > 10_000
     assert all(u.startswith(("file:", "data:")) for u in requests), requests
+
+
+def _cli(capsys, *args):
+    from visrec.cli.main import main
+
+    code = 0
+    try:
+        main([str(a) for a in args])
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_writes_the_page_and_names_a_bad_run(two_runs, tmp_path, capsys):
+    code, out, _ = _cli(capsys, "report", *two_runs, "--out", tmp_path / "c.html", "--samples", 4)
+    assert code == 0 and f"wrote {tmp_path / 'c.html'}" in out
+    html = (tmp_path / "c.html").read_text(encoding="utf-8")
+    assert 'id="config-diff"' in html and html.count('class="thumb"') == 8
+    code, _, err = _cli(capsys, "report", tmp_path / "nowhere")
+    assert code == 2 and "not a run directory" in err
