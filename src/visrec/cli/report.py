@@ -26,9 +26,9 @@ def register(app: typer.Typer) -> None:
 
         The page is one file with everything inline (no script, no network): open it in any browser.
 
-        Examples:
-          visrec report runs/train-resnet20
-          visrec report runs/a runs/b --out compare.html
+        Example: visrec report runs/train-resnet20
+
+        Example: visrec report runs/a runs/b --out compare.html
         """
         from visrec.report.html import write_report
         from visrec.utils.validation import check_int
