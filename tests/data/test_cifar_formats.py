@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _data_writers import NAMES, random_cifar, to_rows, write_cifar_binary, write_cifar_python
 
+from _data_writers import NAMES, random_cifar, to_rows, write_cifar_binary, write_cifar_python
 from visrec.data.cifar import images_to_rows, load_cifar10_binary, load_cifar10_python, rows_to_images
 from visrec.data.load import detect_format, load_dataset
 from visrec.utils.errors import DataError, UnsafePickleError

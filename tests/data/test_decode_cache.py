@@ -6,9 +6,9 @@ import os
 
 import numpy as np
 import pytest
-from _data_writers import write_image_folder
 from PIL import Image
 
+from _data_writers import write_image_folder
 from visrec.data import cache as cache_mod
 from visrec.data import image_folder
 from visrec.data.image_folder import load_image_folder

@@ -7,9 +7,9 @@ import warnings
 
 import numpy as np
 import pytest
-from _data_writers import NAMES, write_image_folder
 from PIL import Image
 
+from _data_writers import NAMES, write_image_folder
 from visrec.data.image_folder import decode_image, list_image_folder, load_image_folder
 from visrec.data.load import detect_format, load_dataset
 from visrec.utils.errors import DataError

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _data_writers import write_idx
 
+from _data_writers import write_idx
 from visrec.data.load import describe_formats, detect_format, load_dataset
 from visrec.data.mnist import read_idx
 from visrec.utils.errors import DataError

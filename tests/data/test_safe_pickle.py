@@ -8,8 +8,8 @@ import subprocess
 
 import numpy as np
 import pytest
-from _data_writers import py2_pickle
 
+from _data_writers import py2_pickle
 from visrec.data.safe_pickle import safe_load, safe_loads
 from visrec.utils.errors import DataError, UnsafePickleError
 

@@ -7,8 +7,8 @@ import io
 import json
 
 import pytest
-from _voc_fixture import write_voc
 
+from _voc_fixture import write_voc
 from visrec.cli.main import main
 
 

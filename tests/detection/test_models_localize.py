@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from _toy_shapes import toy_shapes
 
+from _toy_shapes import toy_shapes
 from visrec.detection.models import ClassifyLocalize, localization_loss, selective_search
 from visrec.detection.ops import box_iou
 

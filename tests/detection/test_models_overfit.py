@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+
 from _coco_ap import coco_ap50
 from _toy_shapes import toy_shapes
-
 from visrec.detection.models import create_detector
 
 

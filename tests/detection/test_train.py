@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 import torch
-from _voc_fixture import write_voc
 
+from _voc_fixture import write_voc
 from visrec.detection.config import DetectConfig
 from visrec.detection.predict import DetectorPredictor, load_predictor
 from visrec.detection.train import load_dataset, split_dataset, train
