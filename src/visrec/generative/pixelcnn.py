@@ -96,8 +96,13 @@ class PixelCNN(AutoregressiveImageModel):
             MaskedConv2d(hidden, c * out_per_channel, 1, "B", c),
         )
         self.config = dict(
-            in_channels=in_channels, hidden=hidden, layers=layers, kernel_size=kernel_size,
-            output=output, levels=levels, gated=gated,
+            in_channels=in_channels,
+            hidden=hidden,
+            layers=layers,
+            kernel_size=kernel_size,
+            output=output,
+            levels=levels,
+            gated=gated,
         )
 
     def network(self, x: torch.Tensor) -> torch.Tensor:

@@ -73,7 +73,9 @@ class PixelRNN(AutoregressiveImageModel):
         self.first = MaskedConv2d(1, hidden, 7, "A")
         self.lstms = nn.ModuleList(RowLSTM(hidden, hidden) for _ in range(layers))
         self.head = nn.Sequential(
-            nn.ReLU(), MaskedConv2d(hidden, hidden, 1, "B"), nn.ReLU(),
+            nn.ReLU(),
+            MaskedConv2d(hidden, hidden, 1, "B"),
+            nn.ReLU(),
             MaskedConv2d(hidden, self.levels if output == "softmax" else 1, 1, "B"),
         )
         self.config = dict(in_channels=1, hidden=hidden, layers=layers, output=output, levels=levels)
