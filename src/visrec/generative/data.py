@@ -13,7 +13,7 @@ Binarization (for the Bernoulli models) is one of:
 - ``"none"``: the 8-bit levels 0..255 (PixelCNN's 256-way softmax, GANs, the autoencoder).
 
 >>> data = load_generative_data("digits", binarize="threshold")
->>> data.train.shape[1:], int(data.train.max()), len(data.train) + len(data.test)
+>>> data.image_shape, int(data.train.max()), len(data.train) + len(data.test)
 ((1, 8, 8), 1, 1797)
 """
 
@@ -55,7 +55,7 @@ class GenerativeData:
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
-        return tuple(self.train.shape[1:])
+        return tuple(int(s) for s in self.train.shape[1:])
 
     def describe(self) -> str:
         return (
