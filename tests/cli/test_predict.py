@@ -87,7 +87,7 @@ def test_predict_converts_and_resizes_with_a_note(tmp_path, capsys, splits):
 def test_predict_numpy_nn_model(tmp_path, splits):
     from visrec.numpy_nn.models import TwoLayerNet
     from visrec.numpy_nn.persist import InputTransform, NumpyPredictor, save_model
-    from visrec.utils.rundir import RunDir
+    from visrec.runs import RunDir
 
     model = TwoLayerNet(input_dim=64, hidden_dim=20, num_classes=10, weight_scale=0.1, seed=1)
     transform = InputTransform("image", "std", "flat").fit(splits.train.images)

@@ -8,8 +8,8 @@ from sklearn.decomposition import PCA as SkPCA
 from sklearn.preprocessing import StandardScaler
 
 from visrec.data.preprocess import PCA, TRANSFORMS, ChannelMean, MeanImage, Standardize, add_bias_column
+from visrec.runs import load_arrays, save_arrays
 from visrec.utils.errors import NotFittedError
-from visrec.utils.rundir import load_arrays, save_arrays
 
 
 @pytest.fixture

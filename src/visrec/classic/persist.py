@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from visrec.runs import RunDir, load_model
 from visrec.utils.errors import DataError
-from visrec.utils.rundir import RunDir, load_model
 
 __all__ = ["ClassicPredictor", "load_predictor", "save_predictor"]
 

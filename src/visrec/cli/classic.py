@@ -35,7 +35,7 @@ from visrec.cli.common import (
     parse_float_list,
     parse_int_list,
 )
-from visrec.utils.rundir import RunDir
+from visrec.runs import RunDir
 from visrec.utils.validation import check_choice, check_int
 
 LimitOpt = typer.Option(None, "--limit", help="Use a stratified random subsample of N training images.")

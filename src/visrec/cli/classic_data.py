@@ -15,8 +15,8 @@ import numpy as np
 from visrec.classic.persist import ClassicPredictor, save_predictor
 from visrec.cli.common import echo_table
 from visrec.data.dataset import ImageDataset
+from visrec.runs import RunDir
 from visrec.utils.errors import DataError
-from visrec.utils.rundir import RunDir
 from visrec.utils.validation import check_float, check_int
 
 METRICS = ("l2", "l1", "cosine")
@@ -170,7 +170,7 @@ def write_run(
     if losses is not None:  # history.jsonl: the chosen classifier's minibatch loss, about 100 records
         step = max(1, len(losses) // 100)
         for it in range(0, len(losses), step):
-            run.append_history({"iteration": it, "loss": float(losses[it])})
+            run.append_history({"step": it + 1, "train_loss": float(losses[it])})
     save_predictor(run, result.predictor, {"method": result.name})
 
 

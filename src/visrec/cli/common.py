@@ -6,19 +6,63 @@ from pathlib import Path
 
 import typer
 
+# Every option below defaults to None: a value left out keeps the one of --config FILE, then the config
+# class's default (shown in each help text), so a recipe file and the command line compose.
 DataOpt = typer.Option(
     None,
     "--data",
-    help="Dataset: 'digits' (embedded default), a cifar-10-batches-py/ or -bin/ folder, an MNIST IDX "
-    "folder (e.g. ../shared/data/mnist-t10k), an image-folder tree root/<class>/*.jpg, or a root holding "
-    "train/ and test/ image folders.",
+    help="Dataset (default: digits, embedded): a cifar-10-batches-py/ or -bin/ folder, an MNIST IDX folder "
+    "(e.g. ../shared/data/mnist-t10k), an image folder root/<class>/*.jpg, or a root holding train/ and "
+    "test/ image folders.",
 )
-TestDataOpt = typer.Option(None, "--test-data", help="Held-out test set, evaluated once at the very end.")
+TestDataOpt = typer.Option(
+    None, "--test-data", help="Held-out test set (same classes and image size), evaluated once at the end."
+)
+ValFracOpt = typer.Option(None, "--val-fraction", help="Share of --data kept for validation (default 0.2).")
+ValSizeOpt = typer.Option(None, "--val-size", help="Validation images (overrides --val-fraction).")
+LimitOpt = typer.Option(None, "--limit", help="Use a stratified random subsample of N images of --data.")
+OverfitOpt = typer.Option(None, "--overfit", help="Train and validate on N seeded examples (sanity check).")
+SkipBadOpt = typer.Option(
+    None, "--skip-bad/--no-skip-bad", help="Skip unreadable image files (reports how many and which)."
+)
+SeedOpt = typer.Option(None, "--seed", help="Random seed of splits, initialization and sampling (default 0).")
 OutOpt = typer.Option(None, "--out", help="Run directory to write (default runs/<command>-<time>).")
-SeedOpt = typer.Option(0, "--seed", help="Random seed (splits, initialization, sampling).")
-ValFracOpt = typer.Option(0.2, "--val-fraction", help="Fraction of the training data kept for validation.")
-ConfigOpt = typer.Option(None, "--config", help="JSON config file; command-line options override it.")
-DeviceOpt = typer.Option("auto", "--device", help="auto | cpu | cuda | mps (torch engine only).")
+OverwriteOpt = typer.Option(None, "--overwrite", help="Replace the run already in --out.")
+ResumeOpt = typer.Option(None, "--resume", help="Run directory to continue, in place (it may have moved).")
+ConfigOpt = typer.Option(
+    None, "--config", help="JSON config: a recipe (configs/*.json) or a run's own config.json; options given "
+    "on the command line override it."
+)
+DeviceOpt = typer.Option(None, "--device", help="auto | cpu | cuda | mps (default auto).")
+ProgressOpt = typer.Option(None, "--progress/--no-progress", help="Show progress with the running loss.")
+TensorboardOpt = typer.Option(None, "--tensorboard", help="Also write TensorBoard event files.")
+EpochsOpt = typer.Option(None, "--epochs", help="Epochs (with --resume: the new total).")
+BatchSizeOpt = typer.Option(None, "--batch-size", help="Minibatch size.")
+LrOpt = typer.Option(None, "--lr", help="Base learning rate.")
+OptimizerOpt = typer.Option(
+    None, "--optimizer", help="sgd | momentum | nesterov | adam | adamw | rmsprop | adagrad."
+)
+MomentumOpt = typer.Option(None, "--momentum", help="SGD momentum (default 0.9).")
+WeightDecayOpt = typer.Option(None, "--weight-decay", help="L2 weight decay (regularization strength).")
+LrScheduleOpt = typer.Option(
+    None, "--lr-schedule", help="constant | step | cosine | onecycle | exponential."
+)
+WarmupOpt = typer.Option(None, "--warmup-epochs", help="Linear learning-rate warm-up, in epochs.")
+GradClipOpt = typer.Option(None, "--grad-clip", help="Clip the gradients' global L2 norm to this (0 = off).")
+MaxMinutesOpt = typer.Option(
+    None, "--max-minutes", help="Wall-clock budget of the whole run (training and evaluation); stops cleanly."
+)
+PatienceOpt = typer.Option(None, "--patience", help="Stop after N evaluations without improvement (0 = off).")
+ThreadsOpt = typer.Option(None, "--threads", help="CPU threads (0 = the library default).")
+
+
+def config_from_cli(config_cls, config_file=None, **options):
+    """Build ``config_cls`` from defaults <- ``--config`` file <- the options given on the command line.
+
+    Paths become strings; options left out (None) are skipped, so they keep the file's or the default value.
+    """
+    values = {k: (str(v) if isinstance(v, Path) else v) for k, v in options.items() if v is not None}
+    return config_cls.from_sources(str(config_file) if config_file is not None else None, values)
 
 
 def parse_int_list(text: str, name: str) -> list[int]:

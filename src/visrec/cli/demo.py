@@ -44,7 +44,7 @@ def run_demo(out: str | Path | None = None, seed: int = 0) -> dict:
     from visrec.classic.persist import save_predictor
     from visrec.cli.classic_data import load_splits
     from visrec.cli.classic_runs import Figures, LinearSettings, run_features, run_knn, run_linear
-    from visrec.utils.rundir import RunDir
+    from visrec.runs import RunDir
 
     t_start = time.perf_counter()
     splits = load_splits("digits", None, val_fraction=0.2, seed=seed, test_fraction=0.2)

@@ -164,7 +164,7 @@ def convnet_filters(
 ) -> None:
     """First-layer filters, loss curve and train/val accuracy of a (briefly trained) small ConvNet."""
     from visrec.report import accuracy_curves, filters_grid, loss_curve
-    from visrec.utils.rundir import load_model
+    from visrec.runs import load_model
 
     folder = _out(out, "convnet-filters")
     if model is None:

@@ -1,7 +1,9 @@
 """Entry point of the ``visrec`` command.
 
-Each command group lives in its own module with a ``register(app)`` function; errors a user can cause
-(``ValueError``, ``TypeError``, ``FileNotFoundError``) are printed without a traceback unless ``--debug``.
+Each command group lives in its own module with a ``register(app)`` function. Errors a user can cause
+(``VisrecError`` and its subclasses, ``FileNotFoundError``) print one message and exit with status 2;
+anything else is a bug and shows its traceback. ``--debug`` (before or after the command) shows the
+traceback of user errors too.
 """
 
 from __future__ import annotations
@@ -9,8 +11,11 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import warnings
 
 import typer
+
+from visrec.utils.errors import VisrecError
 
 COMMAND_MODULES = [
     "visrec.cli.demo",
@@ -31,24 +36,42 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_state = {"debug": False}
+
+def _version(value: bool) -> None:
+    if value:
+        from visrec.runs.rundir import visrec_version
+
+        typer.echo(f"visrec {visrec_version()}")
+        raise typer.Exit()
 
 
 @app.callback()
-def _root(debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors.")):
-    _state["debug"] = debug
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors (also after the command)."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+):
+    """Every command has --help with examples; errors you can cause exit with status 2."""
 
 
 for _name in COMMAND_MODULES:
     importlib.import_module(_name).register(app)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings meant for the user read as one line: 'warning: ...' (no source path)."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("MPLBACKEND", "Agg")
-    debug = "--debug" in (argv if argv is not None else sys.argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]  # accepted before or after the command
+    if not debug:
+        warnings.showwarning = _show_warning
     try:
-        app(args=argv, standalone_mode=True)
-    except (ValueError, TypeError, FileNotFoundError, KeyError) as exc:
+        app(args=args, standalone_mode=True)  # usage errors (bad flags) exit 2 with click's message
+    except (VisrecError, FileNotFoundError) as exc:
         if debug:
             raise
         print(f"error: {exc}", file=sys.stderr)

@@ -78,7 +78,7 @@ def search(
     from visrec.data.splits import split_dataset
     from visrec.numpy_nn.persist import InputTransform
     from visrec.numpy_nn.search import Param, random_search
-    from visrec.utils.rundir import RunDir
+    from visrec.runs import RunDir
 
     if model not in ("twolayer", "fc"):
         raise ValueError(f"--model must be 'twolayer' or 'fc' for visrec search; got {model!r}.")
@@ -121,7 +121,7 @@ def search(
     run.write_config(cfg)
     solver = {"num_epochs": epochs, "batch_size": batch_size, "optimizer": optimizer}
     result = random_search(
-        arrays, base, space, solver, trials, stages, jobs=jobs, seed=seed, on_trial=run.append_history
+        arrays, base, space, solver, trials, stages, jobs=jobs, seed=seed, on_trial=lambda t: run.append_history({"step": len(run.history()) + 1, **t})
     )
     write_results(run, result)
     rows = [

@@ -39,7 +39,7 @@ import numpy as np
 from visrec.numpy_nn.models import CONV_MODELS, MODELS, build_model
 from visrec.numpy_nn.persist import InputTransform, save_model
 from visrec.numpy_nn.solver import Solver
-from visrec.utils.rundir import RunDir
+from visrec.runs import RunDir
 
 DEFAULTS = {
     "model": "twolayer",
@@ -260,7 +260,9 @@ def run(cfg: dict) -> Path:
         seed=c["seed"],
         verbose=c["verbose"],
         max_seconds=c["minutes"] * 60 if c["minutes"] else None,
-        on_epoch=run_dir.append_history,
+        on_epoch=lambda r: run_dir.append_history(
+            {"step": r["iteration"], "epoch": r["epoch"], "elapsed_s": r["time_s"], "train_loss": r["loss"], **r}
+        ),
     )
     if c["resume"]:
         solver.resume(run_dir.checkpoints / "last.safetensors")

@@ -20,10 +20,10 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from visrec.data import cache as _cache
 from visrec.data.dataset import ImageDataset
+from visrec.data.images import read_image
 from visrec.utils.errors import DataError
 from visrec.utils.progress import track
 from visrec.utils.validation import check_int
@@ -132,24 +132,9 @@ def list_image_folder(root: str | os.PathLike, limit_per_class: int | None = Non
 
 
 def decode_image(path: str | os.PathLike) -> np.ndarray:
-    """Decode one image file to RGB.
-
-    Returns
-    -------
-    image : ndarray of shape (H, W, 3), uint8
-
-    Raises
-    ------
-    DataError naming the file if it cannot be read or decoded (truncated, corrupt, not an image).
-    """
-    try:
-        with Image.open(path) as im:
-            im.load()
-            if im.mode != "RGB":
-                im = im.convert("RGB")
-            return np.asarray(im, dtype=np.uint8)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise DataError(f"Cannot decode image {path}: {exc}") from None
+    """Decode one image file to RGB: ndarray of shape (H, W, 3), uint8 (see :func:`visrec.data.images.read_image`;
+    a DataError names the file if it cannot be read or decoded)."""
+    return read_image(path, "RGB")
 
 
 def _decode_chunk(paths: list[str]) -> list[np.ndarray | str]:
@@ -217,7 +202,7 @@ def _report_skipped(skipped: list[tuple[str, str]], root: Path, skip_bad: bool) 
     if not skipped:
         return
     if not skip_bad:
-        raise DataError(f"{skipped[0][1]}. Remove or replace the file, or pass skip_bad=True to skip it.")
+        raise DataError(f"{skipped[0][1]}. Remove or replace the file, or pass --skip-bad (skip_bad=True) to skip unreadable images.")
     warnings.warn(
         f"skipped {len(skipped)} unreadable image(s) under {root}; first: {skipped[0][1]}", stacklevel=3
     )

@@ -21,7 +21,7 @@ import numpy as np
 
 from visrec.numpy_nn.ensemble import softmax
 from visrec.numpy_nn.models import build_model
-from visrec.utils.rundir import RunDir, load_model
+from visrec.runs import RunDir, load_model
 from visrec.utils.validation import check_choice
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from visrec.runs import RunDir
 from visrec.torch_nn.checkpoint import load_checkpoint, save_checkpoint, save_model
-from visrec.utils.rundir import RunDir
 
 __all__ = ["RunLogger"]
 

@@ -10,6 +10,14 @@ class VisrecError(ValueError):
     """Base class of the errors a user can cause (bad input, bad files, bad settings)."""
 
 
+class ParameterError(VisrecError):
+    """A hyperparameter or option has a value outside its allowed range or set of choices."""
+
+
+class RunExistsError(VisrecError):
+    """A run directory already holds a run, and neither ``--resume`` nor ``--overwrite`` was given."""
+
+
 class DataError(VisrecError):
     """A dataset file or folder is missing, corrupt or in an unexpected format."""
 

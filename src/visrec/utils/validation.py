@@ -5,7 +5,7 @@
 >>> check_int("k", 0, low=1, owner="KNearestNeighbor")
 Traceback (most recent call last):
 ...
-ValueError: The 'k' parameter of KNearestNeighbor must be an int in the range [1, inf). Got 0 instead.
+visrec.utils.errors.ParameterError: The 'k' parameter of KNearestNeighbor must be an int in the range [1, inf). Got 0 instead.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import numbers
 from collections.abc import Iterable
 
 import numpy as np
+
+from visrec.utils.errors import ParameterError
 
 
 def _range_text(low, high, closed: str) -> str:
@@ -36,7 +38,7 @@ def check_int(name: str, value, low=None, high=None, owner: str | None = None, c
         value = int(value)
         ok = _in_range(value, low, high, closed)
     if not ok:
-        raise ValueError(
+        raise ParameterError(
             f"The '{name}' parameter{_owner(owner)} must be an int in the range "
             f"{_range_text(low, high, closed)}. Got {value!r} instead."
         )
@@ -52,7 +54,7 @@ def check_float(
         value = float(value)
         ok = math.isfinite(value) and _in_range(value, low, high, closed)
     if not ok:
-        raise ValueError(
+        raise ParameterError(
             f"The '{name}' parameter{_owner(owner)} must be a float in the range "
             f"{_range_text(low, high, closed)}. Got {value!r} instead."
         )
@@ -64,7 +66,7 @@ def check_choice(name: str, value, choices: Iterable, owner: str | None = None):
     choices = list(choices)
     if value not in choices:
         shown = ", ".join(repr(c) for c in choices)
-        raise ValueError(
+        raise ParameterError(
             f"The '{name}' parameter{_owner(owner)} must be one of {{{shown}}}. Got {value!r} instead."
         )
     return value
@@ -94,10 +96,10 @@ def check_array(
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
-            raise ValueError(
+            raise ParameterError(
                 f"{name} must have shape {shape_doc or f'with {allowed} dimensions'}; "
                 f"got an array of shape {arr.shape}. Reshape it (e.g. X.reshape(len(X), -1) for images)."
             )
     if finite and arr.dtype.kind in "fc" and not np.isfinite(arr).all():
-        raise ValueError(f"{name} contains NaN or infinity; clean or impute the input first.")
+        raise ParameterError(f"{name} contains NaN or infinity; clean or impute the input first.")
     return arr
