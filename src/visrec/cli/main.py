@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "visrec.cli.lab",
     "visrec.cli.summary",
     "visrec.cli.export",
+    "visrec.cli.generate",
 ]
 
 app = typer.Typer(

@@ -90,11 +90,22 @@ def manifold_grid(model, path: str | Path, n: int = 15, dims: tuple[int, int] = 
     return save_grid(model.decode(z), path, ncol=n, scale=max(1, 32 // model.image_shape[1]))
 
 
-def traversals(model, path: str | Path, dims: int = 8, steps: int = 9, span: float = 3.0, seed: int = 0):
-    """Row d: one base code with z_d swept over [-span, span] (GANs: [-1, 1]); the other dims fixed."""
+def traversals(
+    model,
+    path: str | Path,
+    dims: int = 8,
+    steps: int = 9,
+    span: float = 3.0,
+    seed: int = 0,
+    codes: torch.Tensor | None = None,
+):
+    """Row d: one base code with z_d swept over [-span, span] (GANs: [-1, 1]); the other dims fixed.
+
+    ``codes`` (K, Z): take the base code from there (e.g. an encoded image) instead of the prior.
+    """
     _check_latent(model, 1)
     dims = min(dims, model.latent_dim)
-    base = model.prior(1, torch.Generator().manual_seed(seed)).cpu()
+    base = codes[:1] if codes is not None else model.prior(1, torch.Generator().manual_seed(seed)).cpu()
     if "generator" in model.modules:
         span = 1.0
     sweep = torch.linspace(-span, span, steps)
@@ -104,11 +115,20 @@ def traversals(model, path: str | Path, dims: int = 8, steps: int = 9, span: flo
     return save_grid(model.decode(z), path, ncol=steps)
 
 
-def interpolations(model, path: str | Path, pairs: int = 6, steps: int = 10, seed: int = 0) -> Path:
-    """Each row decodes (1 - t) z0 + t z1 for t in [0, 1] between two random codes."""
+def interpolations(
+    model, path: str | Path, pairs: int = 6, steps: int = 10, seed: int = 0, codes: torch.Tensor | None = None
+) -> Path:
+    """Each row decodes (1 - t) z0 + t z1 for t in [0, 1] between two random codes.
+
+    ``codes`` (>= 2 pairs, Z): take the end points from there (e.g. encoded images) instead of the prior.
+    """
     _check_latent(model, 1)
     g = torch.Generator().manual_seed(seed)
-    z0, z1 = model.prior(pairs, g).cpu(), model.prior(pairs, g).cpu()
+    if codes is not None:
+        pairs = min(pairs, len(codes) // 2)
+        z0, z1 = codes[:pairs], codes[pairs : 2 * pairs]
+    else:
+        z0, z1 = model.prior(pairs, g).cpu(), model.prior(pairs, g).cpu()
     t = torch.linspace(0, 1, steps)[None, :, None]  # (1, T, 1)
     z = ((1 - t) * z0[:, None] + t * z1[:, None]).reshape(pairs * steps, -1)  # (pairs T, Z)
     return save_grid(model.decode(z), path, ncol=steps)

@@ -24,7 +24,7 @@ from visrec.generative.wrapper import GenerativeModel, model_input
 from visrec.runs import TrainSession
 from visrec.torch_nn.checkpoint import optimizer_from_tensors, optimizer_to_tensors
 
-__all__ = ["train", "evaluate_heldout", "load_data"]
+__all__ = ["train", "evaluate_heldout", "load_data", "heldout_data"]
 
 
 def load_data(cfg: GenerativeConfig) -> GenerativeData:
@@ -35,6 +35,16 @@ def load_data(cfg: GenerativeConfig) -> GenerativeData:
         test_fraction=cfg.val_fraction,
         limit=cfg.limit,
         overfit=cfg.overfit,
+    )
+
+
+def heldout_data(model_meta: dict) -> GenerativeData:
+    """The same seeded split (and binarization) a saved model was trained on, from its model.json."""
+    return load_generative_data(
+        model_meta["data_source"],
+        binarize=model_meta["binarize"],
+        seed=model_meta["split_seed"],
+        test_fraction=model_meta["val_fraction"],
     )
 
 

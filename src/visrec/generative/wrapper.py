@@ -81,7 +81,8 @@ class GenerativeModel:
         return self.net.noise_dim if "generator" in self.modules else self.net.latent_dim
 
     def prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """z for sampling: uniform [-1, 1] (GANs, the course's ``sample_noise``) or N(0, I) (VAE)."""
+        """z for sampling: uniform [-1, 1] (GANs, the course's ``sample_noise``) or N(0, I) (VAE; the
+        autoencoder has no prior, so its "samples" from N(0, I) codes are not meant to look like data)."""
         if self.latent_dim is None:
             raise ParameterError(
                 f"{self.name} has no latent space; interpolation needs a vae, ae or GAN run."
@@ -112,8 +113,9 @@ class GenerativeModel:
         return self.net.encode(inp)[0] if self.name == "vae" else self.net.encode(inp)
 
     @torch.no_grad()
-    def sample(self, n: int, seed: int = 0, temperature: float = 1.0) -> np.ndarray:
-        """n samples as uint8 (N, H, W, C) (binary models give 0 / 255; the VAE its mean E[x|z])."""
+    def sample(self, n: int, seed: int = 0, temperature: float = 1.0, binary: bool = False) -> np.ndarray:
+        """n samples as uint8 (N, H, W, C): binary models give 0 / 255; the VAE gives its mean E[x|z], or
+        with ``binary`` (Bernoulli decoder) a draw x ~ p(x|z), comparable with binarized real digits."""
         if n < 1:
             raise ParameterError(f"--n must be >= 1; got {n}.")
         g = torch.Generator().manual_seed(seed)
@@ -122,7 +124,15 @@ class GenerativeModel:
             gd = torch.Generator(device=self.device).manual_seed(seed)
             x = self.net.sample(n, (h, w), generator=gd, temperature=temperature)
             return to_uint8_images(x.float(), (0.0, self.levels - 1.0))
+        if binary and self.name == "vae" and self.likelihood == "bernoulli":
+            with torch.no_grad():
+                p = self.net.decode_mean(self.prior(n, g)).cpu()
+            return to_uint8_images((torch.rand(p.shape, generator=g) < p).float(), (0.0, 1.0))
         return self.decode(self.prior(n, g))
+
+    def real_images(self, x: torch.Tensor) -> np.ndarray:
+        """Data tensors (N, C, H, W) of this model's levels -> uint8 (N, H, W, C) on the 0..255 scale."""
+        return to_uint8_images(x.float(), (0.0, self.levels - 1.0))
 
 
 def load_generative(run_dir: str | Path, device: str = "cpu") -> GenerativeModel:
