@@ -60,7 +60,8 @@ class AutoregressiveImageModel(nn.Module):
 
     def scale_input(self, x: torch.Tensor) -> torch.Tensor:
         """Integer levels -> floats in [-1, 1], the network's input."""
-        return x.float() * (2.0 / (self.levels - 1)) - 1.0
+        dtype = next(self.parameters()).dtype
+        return x.to(dtype) * (2.0 / (self.levels - 1)) - 1.0
 
     def network(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -77,7 +78,7 @@ class AutoregressiveImageModel(nn.Module):
         if self.output == "softmax":
             per_dim = -F.cross_entropy(logits, x.long(), reduction="none")  # (N, C, H, W)
         else:
-            per_dim = -F.binary_cross_entropy_with_logits(logits, x.float(), reduction="none")
+            per_dim = -F.binary_cross_entropy_with_logits(logits, x.to(logits.dtype), reduction="none")
         return per_dim.flatten(1).sum(1)
 
     def nll(self, x: torch.Tensor) -> torch.Tensor:

@@ -22,7 +22,7 @@ def class_histogram_entropy(labels: np.ndarray, num_classes: int) -> float:
     """Entropy (nats) of the histogram of predicted labels (N,) over K classes."""
     p = np.bincount(labels, minlength=num_classes) / max(1, len(labels))
     p = p[p > 0]
-    return float(-(p * np.log(p)).sum())
+    return float(-(p * np.log(p)).sum()) + 0.0  # + 0.0: no "-0.0" for a single class
 
 
 def sample_quality(classifier, samples: np.ndarray, real: np.ndarray, threshold: float = 0.9, seed: int = 0):
