@@ -28,9 +28,9 @@ def main() -> None:
     ks = [int(k) for k in args.ks.split(",")]
 
     from visrec.classic import KNearestNeighbor
-    from visrec.cli.classic_data import load_splits
-    from visrec.cli.classic_runs import cross_validate_knn
+    from visrec.classic.experiments import cross_validate_knn
     from visrec.data.preprocess import MeanImage
+    from visrec.data.run_data import load_splits
     from visrec.data.splits import kfold_indices
 
     print("command:", " ".join([sys.executable, *sys.argv]))
@@ -40,7 +40,7 @@ def main() -> None:
     )
     cifar = Path(__file__).resolve().parents[2] / "shared" / "data" / "cifar10-jpeg" / "train"
     if cifar.is_dir():
-        s = load_splits(cifar, None, 0.2, 0, args.n)
+        s = load_splits(cifar, val_fraction=0.2, seed=0, limit=args.n)
         X, y, source = s.train.flat(np.float32), s.train.labels, f"CIFAR-10 JPEGs, {len(s.train)} train"
     else:
         gen = np.random.default_rng(0)

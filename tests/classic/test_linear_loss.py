@@ -90,10 +90,19 @@ def test_l2_prefers_spread_weights():
     assert ll.regularization(w1[:, None], 1.0, "l1")[0] == ll.regularization(w2[:, None], 1.0, "l1")[0]
 
 
-def test_numeric_gradient_slide_arithmetic():
-    # L2565, L2613: (1.25322 - 1.25347) / 0.0001 = -2.5 and (1.25353 - 1.25347) / 0.0001 = 0.6.
-    assert (1.25322 - 1.25347) / 1e-4 == pytest.approx(-2.5)
-    assert (1.25353 - 1.25347) / 1e-4 == pytest.approx(0.6)
+def test_numeric_gradient_reproduces_the_slide_arithmetic():
+    # L2565, L2613: the loss 1.25347 becomes 1.25322 when W[0] grows by h = 0.0001 and 1.25353 when W[1]
+    # does: (1.25322 - 1.25347) / 0.0001 = -2.5 and (1.25353 - 1.25347) / 0.0001 = 0.6. A loss with exactly
+    # those values must give visrec's numeric gradient those slopes (centred differences: exact for it).
+    def loss(w):
+        return 1.25347 - 2.5 * w[0] + 0.6 * w[1]
+
+    w = np.zeros(2)
+    assert loss(np.array([1e-4, 0.0])) == pytest.approx(1.25322) and loss(np.array([0.0, 1e-4])) == (
+        pytest.approx(1.25353)
+    )
+    np.testing.assert_allclose(numeric_gradient(loss, w, h=1e-4), [-2.5, 0.6], rtol=1e-9)
+    np.testing.assert_array_equal(w, 0.0)  # restored after probing
 
 
 def _problem(seed):

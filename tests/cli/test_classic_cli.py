@@ -71,7 +71,8 @@ def test_knn_digits_writes_run_and_chooses_k_by_cv(tmp_path, capsys, digits):
     assert code == 0, err
     assert "run directory" in stdout and "cross-validation" in stdout
     cfg, met, model = _json(out / "config.json"), _json(out / "metrics.json"), _json(out / "model.json")
-    assert cfg["data"]["fingerprint"] == digits.fingerprint and cfg["n_train"] + cfg["n_val"] == 400
+    assert cfg["data_fingerprint"] == digits.fingerprint and cfg["engine"] == "classic" and cfg["kind"] == "knn"
+    assert cfg["splits"]["n_train"] + cfg["splits"]["n_val"] == 400
     scores = np.array(met["cv"]["fold_scores"])
     assert scores.shape == (3, 3)
     assert met["chosen"]["k"] == [1, 3, 5][int(np.argmax(scores.mean(1)))]
@@ -81,9 +82,9 @@ def test_knn_digits_writes_run_and_chooses_k_by_cv(tmp_path, capsys, digits):
         assert (out / "plots" / f"{name}.png").stat().st_size > 1000
     # the saved model reproduces the reported validation accuracy on the same seeded split
     from visrec.classic.persist import load_predictor
-    from visrec.cli.classic_data import load_splits
+    from visrec.data.run_data import load_splits
 
-    splits = load_splits(None, None, 0.2, 0, 400)
+    splits = load_splits("digits", val_fraction=0.2, seed=0, limit=400)
     assert load_predictor(out).score(splits.val.images, splits.val.labels) == pytest.approx(
         met["val_accuracy"]
     )
@@ -92,7 +93,7 @@ def test_knn_digits_writes_run_and_chooses_k_by_cv(tmp_path, capsys, digits):
 def test_cv_votes_match_estimator(digits):
     """The CV fast path (one neighbour search per fold, every k votes on a prefix) equals fitting per k."""
     from visrec.classic import KNearestNeighbor
-    from visrec.cli.classic_runs import cross_validate_knn
+    from visrec.classic.experiments import cross_validate_knn
     from visrec.data.preprocess import MeanImage
     from visrec.data.splits import kfold_indices
 
@@ -164,8 +165,8 @@ def test_linear_search_on_digits(tmp_path, capsys):
         assert (out / "plots" / f"{name}.png").is_file()
     assert _json(out / "model.json")["model"] == "linear"
     history = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
-    assert [h["iteration"] for h in history] == list(range(0, 200, 2))
-    assert history[0]["loss"] > history[-1]["loss"]
+    assert [h["step"] for h in history] == list(range(1, 201, 2))  # the shared history schema
+    assert history[0]["train_loss"] > history[-1]["train_loss"]
 
 
 def test_linear_softmax_on_cifar_python_with_test(tmp_path, capsys):
@@ -194,7 +195,7 @@ def test_linear_softmax_on_cifar_python_with_test(tmp_path, capsys):
     assert code == 0, err
     met, cfg = _json(out / "metrics.json"), _json(out / "config.json")
     assert met["n_train"] + met["n_val"] == 150 and met["n_test"] == 40  # test_batch, evaluated once
-    assert cfg["image_shape"] == [32, 32, 3] and cfg["class_names"] == ["c0", "c1", "c2"]
+    assert cfg["splits"]["image_shape"] == [32, 32, 3] and cfg["splits"]["class_names"] == ["c0", "c1", "c2"]
     assert met["test_accuracy"] > 0.6  # classes differ by colour
     with Image.open(out / "plots" / "templates.png") as im:
         assert im.size[0] > im.size[1]
@@ -227,7 +228,7 @@ def test_bad_test_data_shape(tmp_path, capsys, digits):
 
 
 def test_stratified_subsample_keeps_proportions():
-    from visrec.cli.classic_data import stratified_subsample
+    from visrec.data.run_data import stratified_subsample
 
     y = np.repeat([0, 1, 2], [500, 300, 200])
     idx = stratified_subsample(y, 100, seed=3)

@@ -13,7 +13,7 @@ from visrec.cli.main import main
 
 @pytest.mark.slow
 def test_demo_end_to_end(tmp_path, capsys, monkeypatch):
-    from visrec.cli import demo
+    from visrec.classic import demo
 
     # the full pipeline, with smaller searches so the test stays short (the real demo is timed in the docs)
     monkeypatch.setattr(demo, "DEMO_KS", [1, 3, 5])
@@ -33,7 +33,7 @@ def test_demo_end_to_end(tmp_path, capsys, monkeypatch):
     methods = metrics["methods"]
     assert set(methods) == {"knn", "svm", "softmax", "features"}
     assert metrics["n_train"] + metrics["n_val"] + metrics["n_test"] == 1797 and metrics["n_test"] == 359
-    assert config["data"]["spec"] == "digits" and config["data"]["fingerprint"]
+    assert config["splits"]["data"]["spec"] == "digits" and config["data_fingerprint"]
     for key, m in methods.items():
         assert 0.85 < m["val_accuracy"] <= 1 and 0.85 < m["test_accuracy"] <= 1, key
         assert (out / "models" / key / "model.json").is_file()

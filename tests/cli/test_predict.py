@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from visrec.cli.main import main
-from visrec.cli.predict import predict_files
+from visrec.runs.predict import predict_files
 
 
 def cli(capsys, *args) -> tuple[int, str, str]:
@@ -24,9 +24,9 @@ def cli(capsys, *args) -> tuple[int, str, str]:
 
 @pytest.fixture(scope="module")
 def splits():
-    from visrec.cli.classic_data import load_splits
+    from visrec.data.run_data import load_splits
 
-    return load_splits(None, None, 0.2, 0, 400)
+    return load_splits("digits", val_fraction=0.2, seed=0, limit=400)
 
 
 def write_pngs(folder, images) -> list:
@@ -40,8 +40,8 @@ def write_pngs(folder, images) -> list:
 
 
 def _fit_and_save(kind, splits, run_dir):
+    from visrec.classic.experiments import LinearSettings, run_features, run_knn, run_linear
     from visrec.classic.persist import save_predictor
-    from visrec.cli.classic_runs import LinearSettings, run_features, run_knn, run_linear
 
     if kind == "knn":
         res = run_knn(splits, [1, 3], "l2", 0)
@@ -130,7 +130,6 @@ def test_dispatch_by_kind(tmp_path, monkeypatch):
     import sys
     import types
 
-    from visrec.cli import predict
 
     seen = {}
 
@@ -143,7 +142,9 @@ def test_dispatch_by_kind(tmp_path, monkeypatch):
     mod = types.ModuleType("fake_engine")
     mod.load_predictor = lambda run_dir: seen.setdefault("run", run_dir) and Fake()
     monkeypatch.setitem(sys.modules, "fake_engine", mod)
-    monkeypatch.setitem(predict.PREDICTOR_MODULES, "torch", "fake_engine")
+    from visrec.runs import predictor
+
+    monkeypatch.setitem(predictor.PREDICTOR_LOADERS, "torch", "fake_engine:load_predictor")
     (tmp_path / "r").mkdir()
     (tmp_path / "r" / "model.json").write_text(json.dumps({"kind": "torch"}))
     files = write_pngs(tmp_path / "png", np.zeros((2, 4, 4, 3), np.uint8))

@@ -133,6 +133,7 @@ def test_split_subfolder_is_detected(tmp_path):
         load_dataset(tmp_path, split="test")
 
 
+@pytest.mark.data
 def test_real_cifar_subset(cifar_jpeg_dir):
     ds = load_dataset(cifar_jpeg_dir, limit_per_class=20)
     assert ds.images.shape == (200, 32, 32, 3)

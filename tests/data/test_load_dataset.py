@@ -64,6 +64,7 @@ def test_mnist_bad_files(tmp_path):
         load_dataset(tmp_path)  # images without labels
 
 
+@pytest.mark.data
 def test_real_mnist(mnist_dir):
     ds = load_dataset(mnist_dir)
     assert ds.images.shape == (10000, 28, 28, 1)

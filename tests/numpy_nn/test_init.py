@@ -63,7 +63,7 @@ def test_scales_and_conv_fan_in():
     assert init.small_random(100, 300, scale=0.01, rng=1).std() == pytest.approx(0.01, rel=0.03)
     wc = init.he_conv((64, 16, 3, 3), rng=2)
     assert wc.shape == (64, 16, 3, 3)
-    assert wc.std() == pytest.approx(np.sqrt(2 / (16 * 9)), rel=0.03)  # fan_in = C*HH*WW
+    assert wc.std() == pytest.approx(np.sqrt(2 / (16 * 9)), rel=0.03)  # fan_in = C*F*F
     assert init.xavier_conv((8, 3, 5, 5), rng=0, dtype=np.float32).dtype == np.float32
 
 

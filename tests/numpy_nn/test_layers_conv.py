@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-import torch.nn.functional as F
+import torch.nn.functional as TF
 
 from _testers import LayerCase, case_params, check_case
 from visrec.numpy_nn.layers import (
@@ -16,14 +16,15 @@ from visrec.numpy_nn.layers import (
 from visrec.utils.errors import GeometryError
 
 
-def conv_case(name, N, C, H, W, Fn, K, stride, pad, KW=None):
-    KW = KW or K
+def conv_case(name, N, C, H, W, K, F, stride, pad, FW=None):
+    """K filters of size F x FW (FW defaults to F) over C channels, stride S, padding P."""
+    FW = FW or F
 
     def make(rng):
         return {
             "x": rng.standard_normal((N, C, H, W)),
-            "w": rng.standard_normal((Fn, C, K, KW)),
-            "b": rng.standard_normal(Fn),
+            "w": rng.standard_normal((K, C, F, FW)),
+            "b": rng.standard_normal(K),
         }
 
     return LayerCase(
@@ -31,7 +32,7 @@ def conv_case(name, N, C, H, W, Fn, K, stride, pad, KW=None):
         conv_forward_fast,
         conv_backward_fast,
         make,
-        torch_fn=lambda x, w, b: F.conv2d(x, w, b, stride=stride, padding=pad),
+        torch_fn=lambda x, w, b: TF.conv2d(x, w, b, stride=stride, padding=pad),
         extra_args=({"stride": stride, "pad": pad},),
         naive=(conv_forward_naive, conv_backward_naive),
     )
@@ -40,7 +41,7 @@ def conv_case(name, N, C, H, W, Fn, K, stride, pad, KW=None):
 CASES = [
     conv_case("conv3x3-s1-p1", 2, 3, 5, 5, 4, 3, 1, 1),
     conv_case("conv3x3-s2-p1", 2, 2, 7, 7, 3, 3, 2, 1),
-    conv_case("conv3x5-rect-s1-p0", 2, 2, 6, 7, 3, 3, 1, 0, KW=5),
+    conv_case("conv3x5-rect-s1-p0", 2, 2, 6, 7, 3, 3, 1, 0, FW=5),
     conv_case("conv5x5-s1-p2", 1, 3, 6, 6, 2, 5, 1, 2),
     conv_case("conv1x1", 2, 4, 4, 4, 3, 1, 1, 0),
     conv_case("conv-stride3-p0", 1, 2, 7, 7, 2, 4, 3, 0),
@@ -100,7 +101,7 @@ def test_conv_channel_mismatch_and_bad_bias_are_clear():
         conv_forward_fast(
             np.zeros((1, 3, 5, 5)), np.zeros((2, 4, 3, 3)), np.zeros(2), {"stride": 1, "pad": 1}
         )
-    with pytest.raises(ValueError, match=r"bias must have shape \(F,\)"):
+    with pytest.raises(ValueError, match=r"bias must have shape \(K,\)"):
         conv_forward_fast(
             np.zeros((1, 3, 5, 5)), np.zeros((2, 3, 3, 3)), np.zeros(3), {"stride": 1, "pad": 1}
         )

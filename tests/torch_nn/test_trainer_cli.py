@@ -46,11 +46,11 @@ def test_train_then_resume_then_predict(tmp_path, capsys):
     assert _run(args) == 0
     assert "run directory" in capsys.readouterr().out
     config = json.loads((out / "config.json").read_text())
-    assert config["augment"] == ["flip", "crop"] and config["engine"] == "torch"
+    assert config["config"]["augment"] == ["flip", "crop"] and config["engine"] == "torch"
     assert _run(["train", "--resume", str(out), "--epochs", "2"]) == 0
     history = (out / "history.jsonl").read_text().splitlines()
     assert [json.loads(h)["epoch"] for h in history] == [1, 2]
-    from visrec.cli.predict import load_any_predictor
+    from visrec.runs import load_predictor as load_any_predictor
 
     assert load_any_predictor(out).predict_proba(__import__("numpy").zeros((1, 8, 8, 1), "uint8")).shape == (
         1,
@@ -64,7 +64,7 @@ def test_config_file_is_overridden_by_flags(tmp_path):
     out = tmp_path / "r"
     assert _run(["train", "--config", str(cfg), "--epochs", "1", "--out", str(out)]) == 0
     saved = json.loads((out / "config.json").read_text())
-    assert (saved["epochs"], saved["lr"], saved["overfit"]) == (1, 0.5, 30)
+    assert (saved["config"]["epochs"], saved["config"]["lr"], saved["config"]["overfit"]) == (1, 0.5, 30)
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_config_file_is_overridden_by_flags(tmp_path):
         (["--epochs", "-1"], "'epochs'"),
         (["--model", "no_such_net"], "Unknown model"),
         (["--engine", "jax"], "'engine'"),
-        (["--resume", "/nonexistent/run"], "No checkpoint"),
+        (["--resume", "/nonexistent/run"], "--resume expects a run directory"),
     ],
 )
 def test_bad_options_give_clear_errors(tmp_path, capsys, args, message):

@@ -116,9 +116,16 @@ class KNearestNeighbor(ClassifierMixin, BaseEstimator):
     def _votes(self, X) -> np.ndarray:
         """Vote counts per class, shape (M, K)."""
         _, ind = self.kneighbors(X)
-        labels = self.y_[ind]  # (M, k)
-        K = len(self.classes_)
-        counts = np.zeros((len(labels), K), dtype=np.int64)
+        return self.votes_of(ind)
+
+    def votes_of(self, ind: np.ndarray, k: int | None = None) -> np.ndarray:
+        """Vote counts per class, shape (M, K), of the first ``k`` (default all) neighbours ``ind`` (M, k').
+
+        Neighbours come sorted by (distance, index), so the first k of k' >= k are exactly the k nearest:
+        cross-validation searches once for the largest k and lets every smaller k vote from that.
+        """
+        labels = self.y_[ind if k is None else ind[:, :k]]  # (M, k)
+        counts = np.zeros((len(labels), len(self.classes_)), dtype=np.int64)
         np.add.at(counts, (np.arange(len(labels))[:, None], labels), 1)
         return counts
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from visrec.data.images import resize_images
 from visrec.runs import RunDir, load_model
 from visrec.utils.errors import DataError
 
@@ -118,18 +119,6 @@ class ClassicPredictor:
     def score(self, images, labels) -> float:
         """Accuracy on ``images`` (N, H, W, C) with true ``labels`` (N,)."""
         return float(np.mean(self.predict(images) == np.asarray(labels)))
-
-
-def resize_images(images: np.ndarray, size) -> np.ndarray:
-    """Resize uint8 images (N, H, W, C) to (N, H', W', C) with bilinear interpolation (PIL)."""
-    from PIL import Image
-
-    h, w = (int(v) for v in size)
-    out = np.empty((len(images), h, w, images.shape[-1]), dtype=np.uint8)
-    for i, img in enumerate(images):
-        im = Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img)
-        out[i] = np.asarray(im.resize((w, h), Image.Resampling.BILINEAR)).reshape(h, w, -1)
-    return out
 
 
 # ----------------------------------------------------------------------------- state of the parts

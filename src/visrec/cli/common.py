@@ -6,6 +6,9 @@ from pathlib import Path
 
 import typer
 
+from visrec.runs.config import read_config_file
+from visrec.utils.errors import ParameterError
+
 # Every option below defaults to None: a value left out keeps the one of --config FILE, then the config
 # class's default (shown in each help text), so a recipe file and the command line compose.
 DataOpt = typer.Option(
@@ -62,6 +65,10 @@ def config_from_cli(config_cls, config_file=None, **options):
     Paths become strings; options left out (None) are skipped, so they keep the file's or the default value.
     """
     values = {k: (str(v) if isinstance(v, Path) else v) for k, v in options.items() if v is not None}
+    if values.get("resume"):  # the run's recorded settings, then what is given now
+        if config_file is not None:
+            values = {**read_config_file(config_file), **values}
+        return config_cls.resumed(values.pop("resume"), values)
     return config_cls.from_sources(str(config_file) if config_file is not None else None, values)
 
 
@@ -70,9 +77,9 @@ def parse_int_list(text: str, name: str) -> list[int]:
     try:
         values = [int(v) for v in str(text).split(",") if v.strip()]
     except ValueError:
-        raise ValueError(f"--{name} expects comma-separated integers like 1,3,5; got {text!r}.") from None
+        raise ParameterError(f"--{name} expects comma-separated integers like 1,3,5; got {text!r}.") from None
     if not values:
-        raise ValueError(f"--{name} expects at least one integer; got {text!r}.")
+        raise ParameterError(f"--{name} expects at least one integer; got {text!r}.")
     return values
 
 
@@ -80,9 +87,9 @@ def parse_float_list(text: str, name: str) -> list[float]:
     try:
         values = [float(v) for v in str(text).split(",") if v.strip()]
     except ValueError:
-        raise ValueError(f"--{name} expects comma-separated numbers like 1e-3,1e-2; got {text!r}.") from None
+        raise ParameterError(f"--{name} expects comma-separated numbers like 1e-3,1e-2; got {text!r}.") from None
     if not values:
-        raise ValueError(f"--{name} expects at least one number; got {text!r}.")
+        raise ParameterError(f"--{name} expects at least one number; got {text!r}.")
     return values
 
 
@@ -101,3 +108,10 @@ def echo_table(title: str, columns: list[str], rows: list[list]) -> None:
 
 def done(run_path: Path) -> None:
     typer.echo(f"run directory: {run_path}")
+
+
+def split_names(text: str | None) -> list[str] | None:
+    """'hog, color' -> ['hog', 'color']; None stays None (the option was not given)."""
+    if text is None:
+        return None
+    return [t.strip() for t in str(text).split(",") if t.strip()]

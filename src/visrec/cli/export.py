@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from visrec.utils.errors import ParameterError
+
 
 def register(app: typer.Typer) -> None:
     """Add ``export`` to ``app``."""
@@ -27,7 +29,7 @@ def register(app: typer.Typer) -> None:
         if result["max_abs_diff"] is not None:
             typer.echo(f"onnxruntime vs torch: max |diff| = {result['max_abs_diff']:.2e}")
             if result["max_abs_diff"] > 1e-3:
-                raise ValueError(
+                raise ParameterError(
                     f"The exported graph disagrees with torch "
                     f"(max |diff| {result['max_abs_diff']:.2e} > 1e-3); "
                     "the model may use an op the ONNX exporter translates differently."

@@ -1,12 +1,12 @@
 """``visrec lab <experiment>``: the NumPy engine's lecture experiments, written as PNGs into ``--out``.
 
 =================  ==========================================================================
-activations        Lecture 6 L6074-6117: 10 layers of 500, small / Xavier / He init, tanh / ReLU
+activations        Lecture 6: 10 layers of 500, small / Xavier / He init, tanh / ReLU
 optimizers         Lecture 7: SGD, momentum, Nesterov, AdaGrad, RMSProp, Adam on two 2-D surfaces,
                    and loss per epoch for several learning rates on a small net
-babysit            Lecture 6 L6441-6776: loss at init (2.30; higher with reg 1e3), overfit 20
+babysit            Lecture 6: loss at init (2.30; higher with reg 1e3), overfit 20
                    examples, lr too low / too high
-convnet-filters    train a small ConvNet briefly (or read ``--model RUN_DIR``): first-layer filters,
+convnet-filters    train a small ConvNet briefly (or read ``--run RUN_DIR``): first-layer filters,
                    loss curve, train/val accuracy
 =================  ==========================================================================
 """
@@ -19,16 +19,21 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from visrec.cli.common import SeedOpt, done
+from visrec.cli.common import done
+from visrec.utils.errors import ParameterError
 
 lab_app = typer.Typer(
     help="Lecture experiments of the NumPy engine (PNG figures into --out).", no_args_is_help=True
 )
-LabOutOpt = typer.Option(Path("runs/lab"), "--out", help="Folder for the figures and numbers.")
+LabOutOpt = typer.Option(None, "--out", help="Folder for the figures and numbers (default runs/lab-<name>-<time>).")
+SeedOpt = typer.Option(0, "--seed", help="Random seed (default 0).")
 
 
-def _out(out: Path, name: str) -> Path:
-    path = Path(out) / name
+def _out(out: Path | None, name: str) -> Path:
+    """``out`` as given, else a new ``runs/lab-<name>-<time>``."""
+    import time
+
+    path = Path(out) if out is not None else Path("runs") / f"lab-{name}-{time.strftime('%Y%m%d-%H%M%S')}"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -42,8 +47,8 @@ def _dump(path: Path, obj) -> None:
 @lab_app.command("activations")
 def activations(out: Path = LabOutOpt, seed: int = SeedOpt) -> None:
     """Per-layer activation statistics for each init x nonlinearity (the slides' numbers are printed)."""
-    from visrec.cli.lab_plots import activation_stats_plot
     from visrec.numpy_nn.experiments import activation_statistics
+    from visrec.report.lab import activation_stats_plot
 
     folder, numbers = _out(out, "activations"), {}
     for init, act, scale in [
@@ -65,8 +70,8 @@ def activations(out: Path = LabOutOpt, seed: int = SeedOpt) -> None:
 @lab_app.command("optimizers")
 def optimizers(out: Path = LabOutOpt, steps: int = typer.Option(150, "--steps"), seed: int = SeedOpt) -> None:
     """Optimizer trajectories on an ill-conditioned quadratic and a Rosenbrock valley; lr sweep."""
-    from visrec.cli.lab_plots import curves_plot, trajectories_plot
     from visrec.numpy_nn.experiments import SURFACES, lr_sweep, trajectories
+    from visrec.report.lab import curves_plot, trajectories_plot
 
     folder, numbers = _out(out, "optimizers"), {}
     for surface in SURFACES:
@@ -110,8 +115,8 @@ def babysit(
     seed: int = SeedOpt,
 ) -> None:
     """Sanity checks before training: loss at init, with reg 1e3, overfitting 20 examples, lr extremes."""
-    from visrec.cli.lab_plots import curves_plot
     from visrec.numpy_nn.experiments import loss_at_init, lr_extremes, overfit_small, synthetic_images
+    from visrec.report.lab import curves_plot
 
     folder = _out(out, "babysit")
     if data:
@@ -156,8 +161,8 @@ def babysit(
 
 @lab_app.command("convnet-filters")
 def convnet_filters(
-    data: str = typer.Option("digits", "--data", help="Dataset to train on when --model is not given."),
-    model: Path = typer.Option(None, "--model", help="An existing NumPy convnet run directory to draw."),
+    data: str = typer.Option("digits", "--data", help="Dataset to train on when --run is not given."),
+    model: Path = typer.Option(None, "--run", help="An existing NumPy convnet run directory to draw."),
     epochs: int = typer.Option(3, "--epochs"),
     out: Path = LabOutOpt,
     seed: int = SeedOpt,
@@ -189,11 +194,11 @@ def convnet_filters(
     arrays, meta = load_model(model)
     w1 = arrays["W1"]
     if w1.ndim != 4:
-        raise ValueError(f"{model} is not a convnet run (its W1 has shape {w1.shape}, not (F, C, HH, WW)).")
+        raise ParameterError(f"{model} is not a convnet run (its W1 has shape {w1.shape}, not (K, C, F, F)).")
     filters_grid(w1[:64], folder / "filters.png", title="first-layer filters")
     hist = [json.loads(line) for line in (Path(model) / "history.jsonl").read_text().splitlines() if line]
     if hist:
-        loss_curve([h["loss"] for h in hist], folder / "loss.png", xlabel="epoch")
+        loss_curve([h.get("train_loss", h.get("loss")) for h in hist], folder / "loss.png", xlabel="epoch")
         accuracy_curves([h["train_acc"] for h in hist], [h["val_acc"] for h in hist], folder / "accuracy.png")
     done(folder)
 

@@ -21,11 +21,13 @@ COMMAND_MODULES = [
     "visrec.cli.demo",
     "visrec.cli.classic",
     "visrec.cli.predict",
+    "visrec.cli.evaluate",
     "visrec.cli.train",
     "visrec.cli.search",
     "visrec.cli.lab",
     "visrec.cli.summary",
     "visrec.cli.export",
+    "visrec.cli.runs",
     "visrec.cli.generate",
 ]
 
@@ -74,7 +76,9 @@ def main(argv: list[str] | None = None) -> None:
         app(args=args, standalone_mode=True)  # usage errors (bad flags) exit 2 with click's message
     except (VisrecError, FileNotFoundError) as exc:
         if debug:
-            raise
+            import traceback
+
+            traceback.print_exc()
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import typer
 
+from visrec.utils.errors import ParameterError
+
 #: Rows of these types are hidden by ``--compact`` (they are folded into the previous layer's activations).
 COMPACT_HIDDEN = "ReLU ReLU6 LeakyReLU GELU SiLU Sigmoid Tanh Dropout Dropout2d Identity Flatten".split()
 
@@ -36,7 +38,7 @@ def parse_input_size(text: str | None, default: tuple[int, int, int]) -> tuple[i
     elif len(values) == 2:
         values = [default[0], *values]
     if len(values) != 3 or min(values) < 1:
-        raise ValueError(
+        raise ParameterError(
             f"--input expects CxHxW like 3x224x224 (or HxW, or one side like 224); got {text!r}."
         )
     return tuple(values)
@@ -185,13 +187,13 @@ def register(app: typer.Typer) -> None:
             typer.echo("blocks: " + ", ".join(list_models(kind="block")))
             return
         if not model:
-            raise ValueError("Give a model name, e.g. `visrec summary resnet20`, or --list to see them all.")
+            raise ParameterError("Give a model name, e.g. `visrec summary resnet20`, or --list to see them all.")
         if as_csv and as_json:
-            raise ValueError("Choose one of --csv and --json.")
+            raise ParameterError("Choose one of --csv and --json.")
         if batch < 1:
-            raise ValueError(f"--batch must be >= 1; got {batch}.")
+            raise ParameterError(f"--batch must be >= 1; got {batch}.")
         if num_classes is not None and num_classes < 0:
-            raise ValueError(f"--num-classes must be >= 0; got {num_classes}.")
+            raise ParameterError(f"--num-classes must be >= 0; got {num_classes}.")
         summary, k = run_summary(model, input, num_classes, batch)
         if as_csv or as_json:
             text = summary.to_csv() if as_csv else summary.to_json() + "\n"

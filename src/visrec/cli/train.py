@@ -1,7 +1,7 @@
 """`visrec train`: train a network with the torch trainer (default) or the NumPy engine.
 
     visrec train --data digits --model tiny_cnn --epochs 5 --out runs/tiny
-    visrec train --data /work/shared/data/cifar10-jpeg/train --model resnet20 --augment flip,crop
+    visrec train --data ../shared/data/cifar10-jpeg/train --model resnet20 --augment flip,crop
     visrec train --resume runs/tiny --epochs 10          # continue exactly where it stopped
     visrec train --engine numpy --model fc --hidden 100,100 --data digits
     torchrun --nproc-per-node 2 -m visrec.cli.main train ...   # DistributedDataParallel, same options
@@ -16,7 +16,20 @@ from pathlib import Path
 
 import typer
 
-from visrec.cli.common import done, parse_int_list
+from visrec.cli.common import (
+    ConfigOpt,
+    GradClipOpt,
+    LimitOpt,
+    OverwriteOpt,
+    ProgressOpt,
+    SkipBadOpt,
+    TensorboardOpt,
+    ThreadsOpt,
+    config_from_cli,
+    done,
+    parse_int_list,
+)
+from visrec.utils.errors import ParameterError
 
 ENGINES = ("torch", "numpy")
 NUMPY_MODELS = ("twolayer", "fc", "threelayer_convnet", "convnet3", "convnet")
@@ -45,7 +58,25 @@ def run_torch(options: dict, config: str | None) -> Path:
     from visrec.torch_nn.train_config import TrainConfig
     from visrec.torch_nn.trainer import train
 
-    return train(TrainConfig.from_sources(config, options))
+    return train(config_from_cli(TrainConfig, config, **options))
+
+
+def engine_of(resume: str | None, engine: str | None) -> str:
+    """The engine of ``--resume RUN`` is the one that wrote it (``--engine`` need not be repeated)."""
+    if not resume:
+        return engine or "torch"
+    from visrec.runs import RunDir
+
+    run = RunDir.for_resume(resume)
+    recorded = None
+    if (run.path / "config.json").is_file():
+        record = run.read_config()
+        recorded = record.get("engine") or ("numpy" if "train" in record else None)
+    if recorded == "numpy_nn":
+        recorded = "numpy"
+    if engine and recorded and engine != recorded:
+        raise ParameterError(f"--resume {resume} is a {recorded} run; drop --engine {engine} (or pass {recorded}).")
+    return recorded or engine or "torch"
 
 
 def run_numpy(options: dict, config: str | None) -> Path:
@@ -58,7 +89,7 @@ def run_numpy(options: dict, config: str | None) -> Path:
         cfg.update(json.loads(Path(config).read_text()))
     cfg.update(options)
     if "model" in cfg and cfg["model"] not in NUMPY_MODELS:
-        raise ValueError(f"--engine numpy trains one of {NUMPY_MODELS}; got --model {cfg['model']!r}.")
+        raise ParameterError(f"--engine numpy trains one of {NUMPY_MODELS}; got --model {cfg['model']!r}.")
     if cfg.get("dropout") is not None:
         # `visrec train --dropout` is the probability of DROPPING a unit for both engines (torch's
         # convention); the NumPy engine's inverted dropout takes the KEEP probability p of Lecture 7.
@@ -71,7 +102,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("train")
     def train_cmd(
-        engine: str = typer.Option("torch", "--engine", help="torch | numpy."),
+        engine: str = typer.Option(None, "--engine", help="torch (default) | numpy; --resume reads it from the run."),
         model: str = typer.Option(
             None, "--model", help="Registry name (torch) or twolayer|fc|threelayer_convnet|convnet (numpy)."
         ),
@@ -129,12 +160,35 @@ def register(app: typer.Typer) -> None:
         resume: Path = typer.Option(None, "--resume", help="A run directory or checkpoint to continue."),
         init_from: Path = typer.Option(None, "--init-from", help="Run directory or weights to start from."),
         finetune: str = typer.Option(None, "--finetune", help="all | last | head (with --init-from)."),
-        config: Path = typer.Option(None, "--config", help="JSON config; command-line options override it."),
+        config: Path = ConfigOpt,
+        limit: int = LimitOpt,
+        skip_bad: bool = SkipBadOpt,
+        overwrite: bool = OverwriteOpt,
+        grad_clip: float = GradClipOpt,
+        threads: int = ThreadsOpt,
+        progress: bool = ProgressOpt,
+        tensorboard: bool = TensorboardOpt,
     ) -> None:
-        """Train a classifier and write a run directory (config, history, checkpoints, model, plots)."""
+        """Train a classifier and write a run directory (config, history, checkpoints, model, plots).
+
+        The torch engine (default) trains any registered model (visrec summary --list) on a CPU, a GPU or
+        under torchrun; --engine numpy trains the from-scratch NumPy networks. Options left out keep the
+        value of --config FILE, then the defaults (TrainConfig; docs/torch_training.md lists them all):
+        epochs 10, batch 128, lr 0.01, momentum SGD, weight decay 5e-4, cosine schedule, val fraction 0.2.
+        Ctrl-C stops after the current step, keeps the best epoch as the model and prints how to resume.
+
+        Example: visrec train --model tiny_cnn --epochs 5 --out runs/tiny
+
+        Example: visrec train --data ../shared/data/cifar10-jpeg/train --model resnet20 --augment flip,crop
+
+        Example: visrec train --resume runs/tiny --epochs 10
+
+        Example: visrec train --engine numpy --model fc --hidden 100,100 --norm batch --dropout 0.5
+        """
         from visrec.utils.validation import check_choice
 
-        check_choice("engine", engine, ENGINES)
+        engine = engine_of(str(resume) if resume else None, engine)
+        check_choice("engine", engine, ENGINES, owner="--engine")
         options = build_options(
             model=model,
             data=data,
@@ -169,6 +223,13 @@ def register(app: typer.Typer) -> None:
             resume=resume,
             init_from=init_from,
             finetune=finetune,
+            limit=limit,
+            skip_bad=skip_bad,
+            overwrite=overwrite,
+            grad_clip=grad_clip,
+            threads=threads,
+            progress=progress,
+            tensorboard=tensorboard,
         )
         cfg_file = str(config) if config is not None else None
         path = run_torch(options, cfg_file) if engine == "torch" else run_numpy(options, cfg_file)

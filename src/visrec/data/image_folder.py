@@ -178,7 +178,10 @@ def _decode_folder(root: Path, rel_paths: list[str], labels: np.ndarray, skip_ba
     for i, result in _decode_all(files, workers, f"decoding {len(files)} images"):
         if isinstance(result, str):
             if not skip_bad:
-                raise DataError(f"{result}. Remove or replace the file, or pass skip_bad=True to skip it.")
+                raise DataError(
+                    f"{result}. Remove or replace the file, or pass --skip-bad (skip_bad=True) to skip unreadable "
+                    "images."
+                )
             ok[i] = False
             skipped.append((rel_paths[i], result))
             continue
@@ -202,7 +205,10 @@ def _report_skipped(skipped: list[tuple[str, str]], root: Path, skip_bad: bool) 
     if not skipped:
         return
     if not skip_bad:
-        raise DataError(f"{skipped[0][1]}. Remove or replace the file, or pass --skip-bad (skip_bad=True) to skip unreadable images.")
+        raise DataError(
+            f"{skipped[0][1]}. Remove or replace the file, or pass --skip-bad (skip_bad=True) to skip unreadable "
+            "images."
+        )
     warnings.warn(
         f"skipped {len(skipped)} unreadable image(s) under {root}; first: {skipped[0][1]}", stacklevel=3
     )

@@ -17,7 +17,7 @@ import numpy as np
 
 from visrec.utils.errors import DataError
 
-__all__ = ["read_image", "IMAGE_SUFFIXES", "MAX_PIXELS"]
+__all__ = ["read_image", "resize_images", "IMAGE_SUFFIXES", "MAX_PIXELS"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 #: refuse images larger than this many pixels (a decompression bomb, or a mistake)
@@ -66,3 +66,15 @@ def read_image(path: str | os.PathLike, mode: str = "RGB", size: tuple[int, int]
             f"could not read {path} as an image ({exc}). Pass PNG, JPEG, BMP, GIF or TIFF files."
         ) from None
     return arr.reshape(arr.shape[0], arr.shape[1], 1 if mode == "L" else 3)
+
+
+def resize_images(images: np.ndarray, size) -> np.ndarray:
+    """Resize uint8 images (N, H, W, C) to (N, H', W', C) with bilinear interpolation (PIL); size = (H', W')."""
+    from PIL import Image
+
+    h, w = (int(v) for v in size)
+    out = np.empty((len(images), h, w, images.shape[-1]), dtype=np.uint8)
+    for i, img in enumerate(images):
+        im = Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img)
+        out[i] = np.asarray(im.resize((w, h), Image.Resampling.BILINEAR)).reshape(h, w, -1)
+    return out

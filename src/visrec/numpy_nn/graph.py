@@ -247,72 +247,134 @@ class ComputationalGraph:
 
 
 class _ParamView(MutableMapping):
-    """Live 'i.name' view of the layers' parameter dicts: assigning replaces the layer's array."""
+    """Live view of the layers' ``params`` / ``grads`` / ``buffers`` under the Sequential's public names.
 
-    def __init__(self, layers, attr: str):
-        self._layers, self._attr = layers, attr
+    Assigning replaces the layer's array (``view[key] = new`` stores ``new`` in the layer's dict).
+    """
 
-    def _split(self, key: str):
-        i, name = key.split(".", 1)
-        return getattr(self._layers[int(i)], self._attr), name
+    def __init__(self, seq: Sequential, attr: str):
+        self._seq, self._attr = seq, attr
 
     def __getitem__(self, key):
-        d, name = self._split(key)
-        return d[name]
+        i, local = self._seq._locate(key)
+        return getattr(self._seq.layers[i], self._attr)[local]
 
     def __setitem__(self, key, value):
-        d, name = self._split(key)
-        d[name] = value
+        i, local = self._seq._locate(key)
+        getattr(self._seq.layers[i], self._attr)[local] = value
 
     def __delitem__(self, key):
         raise TypeError("parameters cannot be deleted from a Sequential.")
 
     def __iter__(self):
-        for i, layer in enumerate(self._layers):
-            yield from (f"{i}.{name}" for name in getattr(layer, self._attr))
+        for i, layer in enumerate(self._seq.layers):
+            yield from (self._seq._public(i, local) for local in getattr(layer, self._attr))
 
     def __len__(self):
-        return sum(len(getattr(layer, self._attr)) for layer in self._layers)
+        return sum(len(getattr(layer, self._attr)) for layer in self._seq.layers)
 
 
 class Sequential:
-    """Layers applied in order. ``params``/``grads`` are live views named ``'<index>.<name>'``.
+    """Layers applied in order; the container every NumPy network is built with.
+
+    ``params`` / ``grads`` / ``buffers`` (batch-norm running statistics) are live views. A layer's arrays
+    are named ``'<index>.<name>'`` (``'0.w'``) unless :meth:`append` is given other names (the models
+    name theirs ``W1``, ``b1``, ``gamma1``, ``running_mean1``, ...).
 
     ``loss(X, y=None)`` follows the engine's model contract: scores (test mode) without y, otherwise
-    ``(loss, grads)`` with the softmax or SVM loss plus ``0.5 * reg * sum(w^2)`` over weights named 'w'.
+    ``(loss, grads)`` with the softmax or SVM loss plus ``0.5 * reg * sum(w^2)`` over the layers' weights
+    ``w``. The input needs no gradient there, so backward stops at the first layer with parameters and asks
+    it for its parameter gradients only (``need_dx=False``: no dx GEMM / col2im for the first Affine or
+    Conv2d); set ``need_input_grad = True`` to get ``d loss / d X`` in ``self.dX`` as well.
+
+    >>> from visrec.numpy_nn.layers import Affine, ReLU
+    >>> net = Sequential(Affine(4, 5, rng=0), ReLU(), Affine(5, 3, rng=1))
+    >>> list(net.params)
+    ['0.w', '0.b', '2.w', '2.b']
+    >>> loss, grads = net.loss(np.ones((2, 4)), np.array([0, 2]))
+    >>> sorted(grads) == sorted(net.params) and net.dX is None
+    True
     """
 
     def __init__(self, *layers, loss: str = "softmax", reg: float = 0.0):
         if loss not in ("softmax", "svm"):
             raise ValueError(f"Sequential loss must be 'softmax' or 'svm'; got {loss!r}.")
-        self.layers = list(layers)
+        self.layers: list = []
+        self._names: list[dict[str, str]] = []  # per layer: local array name -> public name
+        self._index: dict[str, tuple[int, str]] = {}  # public name -> (layer index, local name)
         self.loss_fn = softmax_loss if loss == "softmax" else svm_loss
         self.reg = reg
-        self.params = _ParamView(self.layers, "params")
-        self.grads = _ParamView(self.layers, "grads")
+        self.need_input_grad = False
+        self.dX: np.ndarray | None = None
+        self.params = _ParamView(self, "params")
+        self.grads = _ParamView(self, "grads")
+        self.buffers = _ParamView(self, "buffers")
+        for layer in layers:
+            self.append(layer)
+
+    def append(self, layer, names: dict[str, str] | None = None) -> Sequential:
+        """Add ``layer`` at the end; ``names`` maps its array names (``'w'``) to public ones (``'W3'``)."""
+        i = len(self.layers)
+        local = [*layer.params, *layer.buffers]
+        unknown = sorted(set(names or {}) - set(local))
+        if unknown:
+            raise ValueError(f"{type(layer).__name__} has no arrays {unknown}; it has {local}.")
+        mapping = {n: (names or {}).get(n, f"{i}.{n}") for n in local}
+        taken = [m for m in mapping.values() if m in self._index]
+        if taken:
+            raise ValueError(f"names {taken} are already used in this Sequential; names must be unique.")
+        self.layers.append(layer)
+        self._names.append(mapping)
+        self._index.update({pub: (i, n) for n, pub in mapping.items()})
+        return self
+
+    def _public(self, i: int, local: str) -> str:
+        names = self._names[i] if i < len(self._names) else {}
+        return names.get(local, f"{i}.{local}")
+
+    def _locate(self, key: str) -> tuple[int, str]:
+        if key in self._index:
+            return self._index[key]
+        head, _, local = str(key).partition(".")
+        if head.isdigit() and int(head) < len(self.layers) and local:
+            return int(head), local
+        raise KeyError(key)
 
     def forward(self, x: np.ndarray, mode: str = "train") -> np.ndarray:
         for layer in self.layers:
             x = layer.forward(x, mode)
         return x
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        for layer in reversed(self.layers):
-            dout = layer.backward(dout)
-        return dout
+    def backward(self, dout: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        """Backpropagate ``dout``; return dx of the input (None when ``need_input_grad`` is False).
+
+        Without the input gradient, the layers before the first one with parameters are not visited and
+        that layer computes its parameter gradients only.
+        """
+        stop = 0
+        if not need_input_grad:
+            stop = next((i for i, layer in enumerate(self.layers) if layer.params), len(self.layers))
+        for i in range(len(self.layers) - 1, stop - 1, -1):
+            if i == stop and not need_input_grad:
+                self.layers[i].backward(dout, need_dx=False)
+                return None
+            dout = self.layers[i].backward(dout)
+        return dout if need_input_grad else None
 
     def loss(self, X: np.ndarray, y: np.ndarray | None = None):
         scores = self.forward(X, "test" if y is None else "train")  # (N, K)
         if y is None:
             return scores
         loss, dscores = self.loss_fn(scores, y)
-        self.backward(dscores)
+        self.dX = self.backward(dscores, need_input_grad=self.need_input_grad)
         grads = dict(self.grads)
-        for key in grads:
-            if key.endswith(".w"):
-                loss += 0.5 * self.reg * float(np.sum(self.params[key] ** 2))
-                grads[key] = grads[key] + self.reg * self.params[key]
-        return loss, grads
+        if self.reg > 0:
+            for i, layer in enumerate(self.layers):
+                if "w" in layer.params:
+                    key, w = self._public(i, "w"), layer.params["w"]
+                    loss += 0.5 * self.reg * float(np.sum(w * w))
+                    grads[key] = grads[key] + self.reg * w
+        return float(loss), grads
 
     def __repr__(self) -> str:
         return "Sequential(\n" + "".join(f"  ({i}) {layer!r}\n" for i, layer in enumerate(self.layers)) + ")"

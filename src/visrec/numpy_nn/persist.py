@@ -22,6 +22,7 @@ import numpy as np
 from visrec.numpy_nn.ensemble import softmax
 from visrec.numpy_nn.models import build_model
 from visrec.runs import RunDir, load_model
+from visrec.utils.errors import DataError
 from visrec.utils.validation import check_choice
 
 
@@ -86,9 +87,9 @@ def _check_images(images) -> np.ndarray:
     return images
 
 
-def save_model(run: RunDir, model, transform: InputTransform, class_names, input_shape, extra=None) -> None:
-    """Write ``model.safetensors`` + ``model.json`` (kind ``numpy_nn``) into the run directory."""
-    meta = {
+def model_meta(model, transform: InputTransform, class_names, input_shape, extra=None) -> dict:
+    """What ``model.json`` holds (kind ``numpy_nn``): enough to rebuild the model and its preprocessing."""
+    return {
         "kind": "numpy_nn",
         "model": model.config(),
         "input": transform.config(),
@@ -96,6 +97,11 @@ def save_model(run: RunDir, model, transform: InputTransform, class_names, input
         "input_shape": list(input_shape),
         **(extra or {}),
     }
+
+
+def save_model(run: RunDir, model, transform: InputTransform, class_names, input_shape, extra=None) -> None:
+    """Write ``model.safetensors`` + ``model.json`` (kind ``numpy_nn``) into the run directory."""
+    meta = model_meta(model, transform, class_names, input_shape, extra)
     run.save_model({**model.state_arrays(), **transform.arrays()}, meta)
 
 
@@ -123,8 +129,23 @@ class NumpyPredictor:
 
 
 def load_predictor(run_dir: str | Path) -> NumpyPredictor:
-    """Rebuild the model and its preprocessing from a ``visrec train --engine numpy`` run directory."""
-    arrays, meta = load_model(run_dir)
+    """Rebuild the model and its preprocessing from a ``visrec train --engine numpy`` run directory.
+
+    A run without ``model.json`` (interrupted before the end) is read from ``checkpoints/best`` (the
+    best-validation weights), which carries the same description under ``model_meta``.
+    """
+    run_dir = Path(run_dir)
+    if (run_dir / "model.json").is_file():
+        arrays, meta = load_model(run_dir)
+    else:
+        arrays, saved = RunDir(run_dir).load_checkpoint("best")
+        if "model_meta" not in saved:
+            raise DataError(
+                f"{run_dir} has no model.json and its best checkpoint does not describe the model "
+                "(written before release 0.2); resume the run to finish it."
+            )
+        meta = saved["model_meta"]
+        arrays = {**{k[len("params/") :]: v for k, v in arrays.items() if k.startswith("params/")}, **arrays}
     if meta.get("kind") != "numpy_nn":
         raise ValueError(f"{run_dir} holds a model of kind {meta.get('kind')!r}, not 'numpy_nn'.")
     model = build_model(meta["model"])

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 
+from visrec.utils.errors import ParameterError
 from visrec.utils.validation import check_choice, check_float, check_int
 
 
@@ -136,6 +137,38 @@ SCHEDULES = {
     "inverse_time": InverseTimeDecay,
     "cosine": CosineWarmRestarts,
 }
+
+
+def parse_schedule(text, lr: float) -> dict:
+    """``"step:step_size=5,gamma=0.5"`` -> ``{"name": "step", "lr": lr, "step_size": 5, "gamma": 0.5}``.
+
+    The ``--lr-schedule`` spelling: a schedule name, then optionally ``:`` and ``key=value`` options.
+
+    >>> parse_schedule("cosine:T_0=5", 0.1)
+    {'name': 'cosine', 'lr': 0.1, 'T_0': 5}
+    """
+    if isinstance(text, dict):
+        return {**text, "lr": lr}
+    name, _, opts = str(text).partition(":")
+    sched = {"name": name.strip(), "lr": lr}
+    for item in filter(None, (o.strip() for o in opts.split(","))):
+        key, eq, val = item.partition("=")
+        if not eq:
+            raise ParameterError(
+                f"--lr-schedule options look like 'step:step_size=5,gamma=0.5'; got {text!r}."
+            )
+        try:
+            num = float(val)
+        except ValueError:
+            raise ParameterError(
+                f"--lr-schedule option {key.strip()!r} needs a number; got {val!r}."
+            ) from None
+        key = key.strip()
+        sched[key] = int(num) if num.is_integer() and key in _INT_OPTIONS else num
+    return sched
+
+
+_INT_OPTIONS = ("step_size", "T_0", "T_mult", "warmup_epochs")
 
 
 def make_schedule(config: dict | str | None, lr: float | None = None):

@@ -67,23 +67,44 @@ def _score(t: dict) -> float:
     return -1.0 if t["aborted"] or not np.isfinite(t["val_acc"]) else t["val_acc"]
 
 
+def set_data(data: dict) -> None:
+    """The Solver data dict (X_train, y_train, X_val, y_val) the trials of this process train on."""
+    _DATA.clear()
+    _DATA.update(data)
+
+
 def _init_worker(data: dict) -> None:
     _DATA.clear()
     _DATA.update(data)
 
 
-def run_trial(task: dict) -> dict:
-    """Train one configuration (a top-level function, so processes can run it); never raises."""
+class TrialPruned(Exception):
+    """Raised by a trial's ``report`` callback to stop it early (a pruner's decision); not a failure."""
+
+
+def run_trial(task: dict, report=None) -> dict:
+    """Train one configuration (a top-level function, so processes can run it); never raises, except
+    :class:`TrialPruned` when ``report(epoch, val_acc)`` returns True after an epoch.
+
+    ``task``: ``params`` (sampled), ``model`` and ``solver`` (base configs), ``stage``, ``trial``, ``seed``.
+    """
     params, model_cfg, solver_cfg = task["params"], dict(task["model"]), dict(task["solver"])
     for k, v in params.items():
         (solver_cfg if k in SOLVER_KEYS else model_cfg)[k] = v
     model_cfg["seed"] = task["seed"]
     t0 = time.perf_counter()
     out = {**params, "stage": task["stage"], "trial": task["trial"], "seed": task["seed"]}
+
+    def on_epoch(record: dict) -> None:
+        if report is not None and report(int(record["epoch"]), float(record["val_acc"])):
+            raise TrialPruned
+
     try:
         model = build_model(model_cfg)
-        solver = Solver(model, _DATA, abort_factor=3.0, verbose=False, seed=task["seed"], **solver_cfg)
-        solver.train()
+        solver = Solver(model, _DATA, abort_factor=3.0, verbose=False, seed=task["seed"], on_epoch=on_epoch,
+                        **solver_cfg)
+        with np.errstate(over="ignore", invalid="ignore"):  # an exploding trial is a result, not a crash
+            solver.train()
         out.update(
             val_acc=solver.best_val_acc,
             train_acc=solver.train_acc_history[-1] if solver.history else 0.0,
@@ -91,6 +112,8 @@ def run_trial(task: dict) -> dict:
             initial_loss=solver.initial_loss,
             final_loss=solver.loss_history[-1] if solver.loss_history else float("nan"),
         )
+    except TrialPruned:
+        raise
     except Exception as exc:  # a diverged or invalid trial is a result, not a crash of the search
         out.update(val_acc=float("nan"), train_acc=float("nan"), aborted=True, error=str(exc))
     out["seconds"] = round(time.perf_counter() - t0, 3)

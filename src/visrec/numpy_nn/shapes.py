@@ -4,10 +4,11 @@ Output size of a conv or pool window along one spatial axis::
 
     W' = (W - F + 2P) / S + 1
 
-with W the input width, F the filter (window) size, S the stride and P the zero padding. When the division
-is not exact the window "doesn't fit" (7x7 input, 3x3 filter, stride 3 -> 2.33, L5159): we raise
-:class:`~visrec.utils.errors.GeometryError` with the formula, the numbers and a fix, instead of silently
-flooring as Torch does (``floor((W + 2P - F)/S + 1)``, L5367).
+with W the input width, F the filter (window) size, S the stride and P the zero padding (the glossary of
+ARCHITECTURE.md: a conv layer has K filters of size F x F x C, so its weights are ``(K, C, F, F)``).
+When the division is not exact the window "doesn't fit" (7x7 input, 3x3 filter, stride 3 -> 2.33, L5159):
+we raise :class:`~visrec.utils.errors.GeometryError` with the formula, the numbers and a fix, instead of
+silently flooring as Torch does (``floor((W + 2P - F)/S + 1)``, L5367).
 
 >>> conv_output_size(7, 3, 1)
 5
@@ -85,24 +86,30 @@ def pool_output_size(W: int, F: int, S: int, P: int = 0) -> int:
 
 
 def conv_output_shape(x_shape, w_shape, stride: int, pad: int) -> tuple[int, int, int, int]:
-    """``(N, F, H', W')`` of a convolution of ``x (N, C, H, W)`` with ``w (F, C, HH, WW)``."""
+    """``(N, K, H', W')`` of a convolution of ``x (N, C, H, W)`` with K filters ``w (K, C, F, F)``.
+
+    Non-square filters ``(K, C, FH, FW)`` give ``H' = (H - FH + 2P)/S + 1`` and ``W' = (W - FW + 2P)/S + 1``.
+
+    >>> conv_output_shape((2, 3, 32, 32), (16, 3, 5, 5), stride=1, pad=2)
+    (2, 16, 32, 32)
+    """
     if len(x_shape) != 4 or len(w_shape) != 4:
         raise ValueError(
-            f"conv expects x of shape (N, C, H, W) and w of shape (F, C, HH, WW); "
+            f"conv expects x of shape (N, C, H, W) and w of shape (K, C, F, F); "
             f"got x {tuple(x_shape)} and w {tuple(w_shape)}."
         )
     N, C, H, W = x_shape
-    F, Cw, HH, WW = w_shape
+    K, Cw, FH, FW = w_shape
     if C != Cw:
         raise ValueError(
             f"conv channel mismatch: x has C={C} channels (shape {tuple(x_shape)}) but w expects "
             f"C={Cw} (shape {tuple(w_shape)}). The filters must span the full input depth."
         )
-    return N, F, conv_output_size(H, HH, stride, pad), conv_output_size(W, WW, stride, pad)
+    return N, K, conv_output_size(H, FH, stride, pad), conv_output_size(W, FW, stride, pad)
 
 
 def pool_output_shape(x_shape, pool_height: int, pool_width: int, stride: int) -> tuple[int, int, int, int]:
-    """``(N, C, H', W')`` of a pool over ``x (N, C, H, W)``."""
+    """``(N, C, H', W')`` of a pool_height x pool_width (F x F if square) pool on ``x (N, C, H, W)``."""
     if len(x_shape) != 4:
         raise ValueError(f"pool expects x of shape (N, C, H, W); got {tuple(x_shape)}.")
     N, C, H, W = x_shape

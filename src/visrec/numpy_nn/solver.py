@@ -54,8 +54,14 @@ class Solver:
         weights for evaluation (e.g. 0.995; None: off)
     abort_factor : stop (``self.aborted``) when a minibatch loss exceeds this multiple of the initial loss
     checkpoint_dir : where ``last.safetensors`` / ``best.safetensors`` go (None: no checkpoints)
+    checkpointer : callable(name, arrays, meta) writing checkpoint ``name`` ("last" / "best") instead of
+        the files in ``checkpoint_dir`` (``numpy_nn.train`` passes ``RunDir.save_checkpoint``)
     max_seconds : wall-clock budget of one ``train`` call; the current epoch is cut short and evaluated
-    on_epoch : callable(record) after each epoch (the CLI appends it to history.jsonl)
+    should_stop : callable() -> bool checked after every step (Ctrl-C, a budget); when it says True the
+        epoch is cut short, evaluated and checkpointed, and training stops
+    on_step : callable(iteration, loss) after every step (a progress bar, a NaN guard)
+    on_epoch : callable(record) after each epoch (the trainer appends it to history.jsonl)
+    show_progress : draw a per-epoch progress bar (off when the caller shows its own)
     """
 
     def __init__(
@@ -76,12 +82,16 @@ class Solver:
         ema_decay: float | None = None,
         abort_factor: float | None = None,
         checkpoint_dir: str | Path | None = None,
+        checkpointer=None,
         max_seconds: float | None = None,
+        should_stop=None,
         restore_best: bool = True,
         seed: int = 0,
         verbose: bool = True,
         print_every: int = 100,
+        on_step=None,
         on_epoch=None,
+        show_progress: bool = True,
         log=print,
     ):
         self.model = model
@@ -107,8 +117,10 @@ class Solver:
         self.patience, self.clip_norm, self.abort_factor = patience, clip_norm, abort_factor
         self.ema = EMA(model.params, ema_decay) if ema_decay else None
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
-        self.max_seconds, self.restore_best = max_seconds, restore_best
+        self.checkpointer = checkpointer
+        self.max_seconds, self.should_stop, self.restore_best = max_seconds, should_stop, restore_best
         self.verbose, self.print_every, self.on_epoch, self.log = verbose, print_every, on_epoch, log
+        self.on_step, self.show_progress = on_step, show_progress
         self.rng = np.random.default_rng(seed)
         # counters and histories (all saved in checkpoints)
         self.epoch = 0
@@ -191,13 +203,17 @@ class Solver:
             lr = self.optimizer.lr = self.schedule.lr(self.epoch)
             perm = self.rng.permutation(N)
             self._ratios, losses, cut = {}, [], False
-            batches = track(range(per_epoch), f"epoch {self.epoch + 1}/{self.num_epochs}")
+            batches = range(per_epoch)
+            if self.show_progress:
+                batches = track(batches, f"epoch {self.epoch + 1}/{self.num_epochs}")
             for b in batches:
                 idx = perm[b * self.batch_size : (b + 1) * self.batch_size]
                 loss = self._step(self.X_train[idx], self.y_train[idx], measure_ratio=(b == per_epoch - 1))
                 self.iteration += 1
                 losses.append(loss)
                 self.loss_history.append(loss)
+                if self.on_step is not None:
+                    self.on_step(self.iteration, loss)
                 if self.verbose and self.print_every and self.iteration % self.print_every == 0:
                     self.log(f"(Iteration {self.iteration} / {per_epoch * self.num_epochs}) loss: {loss:.6f}")
                 if self.abort_factor and self.initial_loss and loss > self.abort_factor * self.initial_loss:
@@ -205,6 +221,9 @@ class Solver:
                     break
                 if self.max_seconds is not None and time.perf_counter() - call_start > self.max_seconds:
                     cut, self.stop_reason = True, f"time budget of {self.max_seconds:.0f} s used up"
+                    break
+                if self.should_stop is not None and self.should_stop():
+                    cut, self.stop_reason = True, "stopped by the caller (interrupt or budget)"
                     break
             if self.aborted:
                 break
@@ -256,7 +275,11 @@ class Solver:
             "update_ratio": self._ratios,
         }
         self.history.append(record)
-        if self.checkpoint_dir is not None:
+        if self.checkpointer is not None:
+            self.checkpointer("last", *self.state())
+            if improved:
+                self.checkpointer("best", *self.state(best_only=True))
+        elif self.checkpoint_dir is not None:
             self.save(self.checkpoint_dir / "last.safetensors")
             if improved:
                 self.save(self.checkpoint_dir / "best.safetensors", best_only=True)
@@ -271,10 +294,17 @@ class Solver:
     # -- checkpoints ------------------------------------------------------------------------------------
     def save(self, path: str | Path, best_only: bool = False) -> Path:
         """Write a checkpoint (``best_only``: just the best params and counters, for reloading a model)."""
+        return ckpt.save_checkpoint(path, *self.state(best_only))
+
+    def state(self, best_only: bool = False) -> tuple[dict[str, np.ndarray], dict]:
+        """``(arrays, meta)`` of a checkpoint: everything :meth:`load_state` needs to continue exactly.
+
+        ``best_only`` gives the best-validation params (``params/<name>``) and their epoch only.
+        """
         if best_only:
             arrays = ckpt.with_prefix(self.best_params, "params")
             meta = {"epoch": self.best_epoch, "best_val_acc": self.best_val_acc, "model": self.model.config()}
-            return ckpt.save_checkpoint(path, arrays, meta)
+            return arrays, meta
         opt_arrays, opt_scalars = self.optimizer.state_arrays()
         arrays = {
             **ckpt.with_prefix(self.model.state_arrays(), "params"),
@@ -301,13 +331,17 @@ class Solver:
             "history": self.history,
             "model": self.model.config(),
         }
-        return ckpt.save_checkpoint(path, arrays, meta)
+        return arrays, meta
 
     def resume(self, path: str | Path) -> Solver:
         """Restore everything from a ``last`` checkpoint written by :meth:`save`; returns self."""
         arrays, meta = ckpt.load_checkpoint(path)
+        return self.load_state(arrays, meta, source=str(path))
+
+    def load_state(self, arrays: dict[str, np.ndarray], meta: dict, source: str = "the checkpoint") -> Solver:
+        """Restore params, optimizer state, counters, histories and both generators from :meth:`state`."""
         if "iteration" not in meta:
-            raise ValueError(f"{path} is a best-params checkpoint; resume from checkpoints/last.safetensors.")
+            raise ValueError(f"{source} is a best-params checkpoint; resume from checkpoints/last.")
         self.model.load_state_arrays(ckpt.split_prefix(arrays, "params"))
         self.optimizer.load_state_arrays(ckpt.split_prefix(arrays, "optim"), meta["optim_scalars"])
         self.best_params = ckpt.split_prefix(arrays, "best")

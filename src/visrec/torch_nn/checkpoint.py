@@ -13,7 +13,6 @@ A checkpoint is two files written atomically, ``<stem>.safetensors`` then ``<ste
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 
@@ -151,7 +150,10 @@ def load_checkpoint(stem: str | Path) -> tuple[dict[str, torch.Tensor], dict]:
             f"No checkpoint at {stem}: expected {meta_path.name} and {stem.name}.safetensors. Pass a run "
             "directory's checkpoints/last (or the run directory itself) to --resume."
         )
-    return load_tensors(stem.with_suffix(".safetensors")), json.loads(meta_path.read_text())
+    from visrec.runs.arrays import read_json
+
+    meta = read_json(meta_path, "a checkpoint (a copy may have been cut short; checkpoints/best is a fallback)")
+    return load_tensors(stem.with_suffix(".safetensors")), meta
 
 
 def restore_checkpoint(
@@ -225,15 +227,25 @@ class TorchPredictor:
 
 def load_predictor(run_dir: str | Path, device: str = "cpu") -> TorchPredictor:
     """Rebuild the model of a torch run directory (model.json kind "torch" + model.safetensors)."""
+    from visrec.runs.arrays import read_json
     from visrec.torch_nn.registry import create_model
 
     run_dir = Path(run_dir)
     meta_path = run_dir / "model.json"
-    if not meta_path.is_file():
-        raise DataError(f"{run_dir} has no model.json; pass the --out folder of `visrec train`.")
-    meta = json.loads(meta_path.read_text())
-    if meta.get("kind") != "torch":
-        raise DataError(f"{run_dir}/model.json has kind {meta.get('kind')!r}; load_predictor reads 'torch'.")
+    if meta_path.is_file():
+        meta = read_json(meta_path, "a model description")
+        if meta.get("kind") != "torch":
+            raise DataError(
+                f"{run_dir} holds a model of kind {meta.get('kind')!r}, not a torch model; use it with "
+                "`visrec predict` or `visrec evaluate`, which read every kind."
+            )
+        state = load_tensors(run_dir / "model.safetensors")
+    else:  # interrupted before the end: the best checkpoint holds the model and what rebuilds it
+        stem = run_dir / "checkpoints" / ("best" if (run_dir / "checkpoints" / "best.json").is_file() else "last")
+        tensors, ckpt = load_checkpoint(stem)
+        meta = {"kind": "torch", **ckpt["model_meta"]}
+        prefix = "ema/" if any(k.startswith("ema/") for k in tensors) else "model/"
+        state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
     model = create_model(meta["model"], num_classes=len(meta["class_names"]), **meta.get("model_kwargs", {}))
-    model.load_state_dict(load_tensors(run_dir / "model.safetensors"))
+    model.load_state_dict(state)
     return TorchPredictor(model, meta, device)

@@ -36,6 +36,7 @@ def export_onnx(
     with warnings.catch_warnings():  # shape checks in forward() are constants of the traced graph
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         warnings.simplefilter("ignore", DeprecationWarning)  # the TorchScript exporter, chosen on purpose
+        warnings.filterwarnings("ignore", message=".*[Cc]onstant folding.*")  # folding skips some ops: harmless
         torch.onnx.export(
             model,
             (dummy,),

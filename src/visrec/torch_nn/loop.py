@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from visrec.runs.progress import StepProgress
 from visrec.torch_nn.optim import lr_factor, set_lr
 from visrec.torch_nn.tta import predict_logits
 from visrec.utils.errors import TrainingDiverged
-from visrec.utils.progress import track
 
 __all__ = ["StepState", "train_one_epoch", "evaluate", "autocast_for"]
 
@@ -33,8 +33,17 @@ class StepState:
 
     step: int = 0
     deadline: float | None = None  # time.perf_counter() value after which training stops
+    budget_end: float | None = None  # the end of the whole run's --max-minutes budget
+    t_start: float = 0.0
     stopped_by_budget: bool = False
+    interrupt: object | None = None  # a runs.session.InterruptFlag: Ctrl-C stops after the current step
     extra: dict = field(default_factory=dict)
+
+    def time_fraction(self) -> float:
+        """Share of the training time budget used (0 without a budget): drives the time-aware schedule."""
+        if self.deadline is None:
+            return 0.0
+        return (time.perf_counter() - self.t_start) / max(1e-9, self.deadline - self.t_start)
 
 
 def autocast_for(device: torch.device, amp: bool):
@@ -69,10 +78,11 @@ def train_one_epoch(
     correct = torch.zeros((), dtype=torch.int64, device=device)
     count = 0
     t0 = time.perf_counter()
-    iterator = track(batches, f"epoch {epoch + 1}/{cfg.epochs}") if progress else batches
-    for x, y in iterator:
+    bar = StepProgress(f"epoch {epoch + 1}/{cfg.epochs}", steps_per_epoch, enabled=progress)
+    running = None
+    for i, (x, y) in enumerate(batches):
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        set_lr(optimizer, lr_factor(state.step, steps_per_epoch, cfg))
+        set_lr(optimizer, lr_factor(state.step, steps_per_epoch, cfg, state.time_fraction()))
         x = pipeline.train(x, generator)  # (n, C, H, W) float, augmented and normalized
         with autocast_for(device, cfg.amp):
             scores = model(x)  # (n, K)
@@ -104,9 +114,16 @@ def train_one_epoch(
         loss_sum += loss.detach().double() * len(y)
         correct += (scores.detach().argmax(1) == y).sum()
         count += len(y)
+        if bar.enabled and (i % 10 == 0 or i + 1 == steps_per_epoch):  # .item() syncs: not every step
+            value = float(loss.detach())
+            running = value if running is None else 0.9 * running + 0.1 * value
+            bar.advance(i + 1, running)
+        if state.interrupt is not None and state.interrupt.set:
+            break
         if state.deadline is not None and time.perf_counter() > state.deadline:
             state.stopped_by_budget = True
             break
+    bar.close()
     return {
         "loss_sum": float(loss_sum),
         "correct": int(correct),

@@ -61,9 +61,16 @@ def build_optimizer(model: nn.Module, cfg) -> torch.optim.Optimizer:
     return opt
 
 
-def lr_factor(step: int, steps_per_epoch: int, cfg) -> float:
-    """Multiplier of the base learning rate at optimizer step ``step`` (0-based)."""
+def lr_factor(step: int, steps_per_epoch: int, cfg, time_fraction: float = 0.0) -> float:
+    """Multiplier of the base learning rate at optimizer step ``step`` (0-based).
+
+    With a ``--max-minutes`` budget the schedule is time-aware: its progress is max(step / planned steps,
+    elapsed / budget) (``time_fraction``), so cosine and one-cycle anneal exactly when the budget runs out,
+    however loaded the machine is.
+    """
     total = max(1, cfg.epochs * steps_per_epoch)
+    if time_fraction > 0:
+        step = max(step, int(min(1.0, time_fraction) * total))
     warm = int(round(cfg.warmup_epochs * steps_per_epoch))
     sched = cfg.lr_schedule
     if sched == "onecycle":
@@ -73,11 +80,11 @@ def lr_factor(step: int, steps_per_epoch: int, cfg) -> float:
         return max(0.0, (total - step) / max(1, total - warm))
     if step < warm:
         return (step + 1) / warm
-    if sched == "none":
+    if sched == "constant":
         return 1.0
     if sched == "step":
         return cfg.gamma ** ((step // steps_per_epoch) // cfg.step_epochs)
-    if sched == "exp":
+    if sched == "exponential":
         return cfg.gamma ** (step / steps_per_epoch)
     t = min(1.0, (step - warm) / max(1, total - warm))  # cosine
     return 0.5 * (1.0 + math.cos(math.pi * t))

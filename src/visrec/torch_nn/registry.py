@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
+from visrec.utils.errors import ParameterError
+
 __all__ = ["register_model", "create_model", "list_models", "is_model", "model_entry", "ModelEntry"]
 
 KINDS = ("classifier", "block")
@@ -59,12 +61,12 @@ def register_model(
     defaults to the defining module's file name (``models/resnet_cifar.py`` -> "resnet_cifar").
     """
     if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}; got {kind!r}.")
+        raise ParameterError(f"kind must be one of {KINDS}; got {kind!r}.")
 
     def _register(f: Callable) -> Callable:
         name = f.__name__
         if name in _REGISTRY and _REGISTRY[name].fn is not f:
-            raise ValueError(f"A model named {name!r} is already registered (from {_REGISTRY[name].family}).")
+            raise ParameterError(f"A model named {name!r} is already registered (from {_REGISTRY[name].family}).")
         fam = family or f.__module__.rsplit(".", 1)[-1]
         _REGISTRY[name] = ModelEntry(name=name, fn=f, family=fam, kind=kind, tags=tuple(tags))
         return f
@@ -103,7 +105,7 @@ def model_entry(name: str) -> ModelEntry:
     if name not in _REGISTRY:
         close = difflib.get_close_matches(str(name), list(_REGISTRY), n=5, cutoff=0.5)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise ValueError(
+        raise ParameterError(
             f"Unknown model {name!r}.{hint} `visrec summary --list` or visrec.torch_nn.list_models() shows "
             f"the {len(_REGISTRY)} registered names."
         )
@@ -135,7 +137,7 @@ def create_model(name: str, num_classes: int = 10, weights: str | None = None, *
             raise TypeError(f"{name} got unknown option(s) {unknown}; it accepts {accepted}.")
     if entry.kind == "classifier":
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 0:
-            raise ValueError(f"num_classes must be an int >= 0 (0 = no classifier); got {num_classes!r}.")
+            raise ParameterError(f"num_classes must be an int >= 0 (0 = no classifier); got {num_classes!r}.")
         model = entry.fn(num_classes=num_classes, **kwargs)
     else:
         model = entry.fn(**kwargs)

@@ -7,7 +7,6 @@ them can evaluate the final model on the test set.
 from __future__ import annotations
 
 import copy
-import time
 import warnings
 from pathlib import Path
 
@@ -21,16 +20,16 @@ __all__ = ["RunLogger"]
 
 
 class RunLogger:
-    def __init__(self, cfg, is_main: bool):
+    def __init__(self, cfg, is_main: bool, resumed: bool = False):
         self.cfg = cfg
         self.is_main = is_main
-        out = cfg.out or f"runs/train-{cfg.model}-{time.strftime('%Y%m%d-%H%M%S')}"
-        self.run = RunDir(out)
+        self.run = RunDir(cfg.out)  # resolved by the trainer (the resumed folder, or a new --out)
         self.path = self.run.path
         self.best_state: dict[str, torch.Tensor] | None = None
         self.tb = None
         if is_main:
-            self.run = RunDir.create(out, "train")
+            if not resumed:
+                self.run = RunDir.create(cfg.out, "train", overwrite=cfg.overwrite)
             if cfg.tensorboard:
                 self.tb = _tensorboard(self.path / "tensorboard")
 
@@ -38,16 +37,7 @@ class RunLogger:
     def write_config(self, cfg, splits) -> None:
         if not self.is_main:
             return
-        data = {
-            name: {
-                "n": len(ds),
-                "shape": list(ds.image_shape),
-                "fingerprint": ds.fingerprint,
-                "source": str(ds.source),
-            }
-            for name, ds in splits.items()
-        }
-        self.run.write_config({**cfg.to_dict(), "data_splits": data, "engine": "torch"})
+        self.run.write_config(cfg, data_fingerprint=splits.fingerprint, extra={"splits": splits.info})
 
     def reset_history(self) -> None:
         """A fresh run in an existing folder starts a new history.jsonl."""

@@ -20,6 +20,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from visrec.data.run_data import load_splits
+from visrec.runs import RunDir
+from visrec.runs.session import InterruptFlag
 from visrec.torch_nn import distributed as D
 from visrec.torch_nn.augment import BatchPipeline, pca_lighting_stats
 from visrec.torch_nn.checkpoint import load_checkpoint, restore_checkpoint
@@ -28,9 +31,8 @@ from visrec.torch_nn.ema import EMA
 from visrec.torch_nn.loop import StepState, evaluate, train_one_epoch
 from visrec.torch_nn.optim import build_optimizer
 from visrec.torch_nn.train_config import TrainConfig
-from visrec.torch_nn.train_data import load_splits
 from visrec.torch_nn.train_log import RunLogger
-from visrec.utils.errors import TrainingDiverged
+from visrec.utils.errors import ParameterError, TrainingDiverged
 from visrec.utils.seeding import seed_everything
 
 __all__ = ["train", "build_model"]
@@ -40,18 +42,14 @@ def train(cfg: TrainConfig | dict) -> Path:
     """Train ``cfg.model`` on ``cfg.data``; return the run directory (see ARCHITECTURE.md for its layout)."""
     cfg = cfg if isinstance(cfg, TrainConfig) else TrainConfig.from_dict(cfg)
     resume_meta, resume_tensors = None, None
-    if cfg.resume:  # the checkpoint's config wins, except for the run length and budget given now
-        resume_tensors, resume_meta = load_checkpoint(_checkpoint_stem(cfg.resume))
-        saved = TrainConfig.from_dict(resume_meta["config"])
-        cfg = saved.replace(
-            epochs=cfg.epochs,
-            max_minutes=cfg.max_minutes,
-            resume=cfg.resume,
-            out=cfg.out or saved.out or str(_checkpoint_stem(cfg.resume).parent.parent),
-            progress=cfg.progress,
-        )
-    if cfg.out is None:  # resolve the default now, so config.json and checkpoints record the real folder
-        cfg = cfg.replace(out=f"runs/train-{cfg.model}-{time.strftime('%Y%m%d-%H%M%S')}")
+    if cfg.resume:  # the recorded settings, then what this call asks for; the run continues where it is now
+        cfg = TrainConfig.resumed(cfg.resume, cfg.explicit())
+        resume_tensors, resume_meta = load_checkpoint(Path(cfg.resume) / "checkpoints" / "last")
+    else:
+        if cfg.out is None:  # resolve the default now, so config.json and checkpoints record the real folder
+            cfg = cfg.replace(out=f"runs/train-{cfg.model}-{time.strftime('%Y%m%d-%H%M%S')}")
+        RunDir(cfg.out).ensure_available(cfg.overwrite)  # every rank, before any process writes
+    check_model_options(cfg)
 
     # 1. processes, device, seeds
     info = D.setup(cfg.device)
@@ -61,7 +59,7 @@ def train(cfg: TrainConfig | dict) -> Path:
 
     # 2. data
     splits = load_splits(cfg)
-    train_ds, val_ds = splits["train"], splits["val"]
+    train_ds, val_ds = splits.train, splits.val
     mean, std = channel_stats(train_ds.images)
     model = build_model(cfg, train_ds.num_classes, train_ds.image_shape).to(info.device)
     resize = _resize_for(model, train_ds.image_shape)
@@ -86,6 +84,10 @@ def train(cfg: TrainConfig | dict) -> Path:
     train_model = model
     if info.enabled:
         ids = [info.device.index] if info.device.type == "cuda" else None
+        import warnings
+
+        # channels-last convolutions give gradients whose strides differ from DDP's buckets: harmless, expected
+        warnings.filterwarnings("ignore", message=".*Grad strides do not match bucket view strides.*")
         train_model = nn.parallel.DistributedDataParallel(model, device_ids=ids)
     if cfg.compile:
         train_model = torch.compile(train_model)
@@ -93,7 +95,7 @@ def train(cfg: TrainConfig | dict) -> Path:
     eval_criterion = nn.CrossEntropyLoss()
 
     # 4. run directory and resume
-    log = RunLogger(cfg, info.is_main)
+    log = RunLogger(cfg, info.is_main, resumed=resume_meta is not None)
     state = StepState()
     start_epoch, best = 0, {"val_acc": -1.0, "epoch": -1}
     bad_epochs, history = 0, []
@@ -105,8 +107,14 @@ def train(cfg: TrainConfig | dict) -> Path:
     else:
         log.reset_history()
     log.write_config(cfg, splits)
-    if cfg.max_minutes > 0:
-        state.deadline = time.perf_counter() + 60 * cfg.max_minutes
+    t_start = time.perf_counter()
+    if cfg.max_minutes > 0:  # the budget covers the whole run: training, every evaluation, the test pass
+        state.budget_end = t_start + 60 * cfg.max_minutes
+        state.deadline = state.budget_end
+        state.t_start = t_start
+    state.interrupt = InterruptFlag()
+    state.interrupt.install()
+    n_test = len(splits.test) if splits.test is not None else 0
     extra_meta = {
         "model": cfg.model,
         "model_kwargs": _model_kwargs(cfg, train_ds),
@@ -119,7 +127,7 @@ def train(cfg: TrainConfig | dict) -> Path:
     }
 
     # 5. epochs
-    t_start, status = time.perf_counter(), "completed"
+    status = "completed"
     try:
         for epoch in range(start_epoch, cfg.epochs):
             train_batches_epoch(train_batches, epoch)
@@ -143,8 +151,15 @@ def train(cfg: TrainConfig | dict) -> Path:
                 raw_model=raw_model,
                 progress=cfg.progress and info.is_main,
             )
+            if D.broadcast_flag(state.interrupt.set, info):  # Ctrl-C: the partial epoch is discarded
+                status = "interrupted"
+                break
             eval_model = ema.module if ema is not None else raw_model
+            t_eval = time.perf_counter()
             va = evaluate(eval_model, val_batches, pipeline, eval_criterion, info.device, cfg.amp)
+            if state.budget_end is not None:  # keep time for the next validation pass and the test pass
+                reserve = (time.perf_counter() - t_eval) * (1 + n_test / max(1, len(val_ds)) * (2 if cfg.tta else 1))
+                state.deadline = state.budget_end - reserve
             tr_sum = D.all_reduce_sum([tr["loss_sum"], tr["correct"], tr["count"]], info)
             va_sum = D.all_reduce_sum([va["loss_sum"], va["correct"], va["count"]], info)
             record = {
@@ -182,15 +197,19 @@ def train(cfg: TrainConfig | dict) -> Path:
                 status = f"stopped at the {cfg.max_minutes:g}-minute budget"
                 break
     except TrainingDiverged as exc:
+        state.interrupt.uninstall()
         log.finish(raw_model, extra_meta, best, history, status=f"diverged: {exc}")
         D.cleanup(info)
         raise
+    except KeyboardInterrupt:  # a second Ctrl-C: stop now, keep the best epoch as the final model
+        status = "interrupted"
+    state.interrupt.uninstall()
 
     # 6. final model, test set, metrics
     test_acc = None
-    if "test" in splits:
+    if splits.test is not None and status != "interrupted":
         final_model = log.best_model(raw_model, ema)
-        test_batches = _batches(splits["test"], cfg, info, shuffle=False)
+        test_batches = _batches(splits.test, cfg, info, shuffle=False)
         te = evaluate(final_model, test_batches, pipeline, eval_criterion, info.device, cfg.amp, cfg.tta)
         te_sum = D.all_reduce_sum([te["correct"], te["count"]], info)
         test_acc = te_sum[0] / max(1, te_sum[1])
@@ -205,6 +224,11 @@ def train(cfg: TrainConfig | dict) -> Path:
         seconds=time.perf_counter() - t_start,
     )
     D.cleanup(info)
+    if status == "interrupted" and info.is_main:
+        import sys
+
+        print(f"interrupted: the best epoch so far is the run's model. Resume with: visrec train --resume {log.path}",
+              file=sys.stderr)
     return log.path
 
 
@@ -221,7 +245,19 @@ def build_model(cfg: TrainConfig, num_classes: int, image_shape: tuple[int, int,
     from visrec.torch_nn.registry import create_model
     from visrec.torch_nn.transfer import apply_finetune, init_from
 
-    model = create_model(cfg.model, num_classes=num_classes, **_model_kwargs(cfg, None, image_shape))
+    try:
+        model = create_model(cfg.model, num_classes=num_classes, **_model_kwargs(cfg, None, image_shape))
+    except TypeError as exc:  # a shortcut option the model's class does not take
+        import re
+
+        found = re.search(r"unexpected keyword argument '(\w+)'", str(exc))
+        if not found:
+            raise
+        name = {"hidden_dims": "--hidden", "dropout": "--dropout", "norm": "--norm"}.get(found[1], found[1])
+        raise ParameterError(
+            f"--model {cfg.model} does not take {name}. Drop {name}, or pick a model that has it "
+            "(visrec summary --list; docs/torch_models.md says which options each family takes)."
+        ) from None
     if cfg.init_from:
         init_from(model, cfg.init_from)
     apply_finetune(model, cfg.finetune)
@@ -272,9 +308,21 @@ def _batches(ds, cfg: TrainConfig, info: D.DistInfo, shuffle: bool):
     )
 
 
-def _checkpoint_stem(resume: str) -> Path:
-    """--resume accepts a run directory (uses checkpoints/last) or a checkpoint stem/file."""
-    p = Path(resume)
-    if p.is_dir():
-        return p / "checkpoints" / "last"
-    return p
+def check_model_options(cfg: TrainConfig) -> None:
+    """Refuse, before any work, a model shortcut option (--hidden, --dropout, --norm) the model does not take."""
+    import inspect
+
+    from visrec.torch_nn.registry import model_entry
+
+    params = inspect.signature(model_entry(cfg.model).fn).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return
+    flags = {"hidden_dims": "--hidden", "dropout": "--dropout", "norm": "--norm"}
+    for key in cfg.model_options():
+        if key not in params:
+            hint = flags.get(key, f"model_kwargs '{key}'")
+            takes = sorted(k for k in params if k != "num_classes")
+            raise ParameterError(
+                f"--model {cfg.model} does not take {hint}; it accepts {takes}. "
+                f"Drop {hint} or pick a model that has it (visrec summary --list)."
+            )

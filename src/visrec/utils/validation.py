@@ -2,10 +2,10 @@
 
 >>> check_int("k", 3, low=1)
 3
->>> check_int("k", 0, low=1, owner="KNearestNeighbor")
+>>> check_int("k", 0, low=1, owner="KNearestNeighbor")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-visrec.utils.errors.ParameterError: The 'k' parameter of KNearestNeighbor must be an int in the range [1, inf). Got 0 instead.
+visrec.utils.errors.ParameterError: The 'k' parameter of KNearestNeighbor must be an int in the range [1, inf)...
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from visrec.numpy_nn.models.stack import init_weight
+from visrec.numpy_nn.init import init_weight
 
 _ACTS = {"tanh": np.tanh, "relu": lambda x: np.maximum(0.0, x), "sigmoid": lambda x: 1 / (1 + np.exp(-x))}
 
@@ -43,7 +43,7 @@ def activation_statistics(
     x = rng.standard_normal((num_examples, width))  # (N, D)
     means, stds, layers = [], [], []
     for _ in range(num_layers):
-        w = init_weight((x.shape[1], width), x.shape[1], init, weight_scale, rng)  # (D, D)
+        w = init_weight((x.shape[1], width), init, weight_scale, rng)  # (D, D)
         x = _ACTS[activation](x @ w)  # (N, D)
         means.append(float(x.mean()))
         stds.append(float(x.std()))

@@ -64,6 +64,7 @@ from visrec.numpy_nn.layers.maxout import (
     maxout_forward,
 )
 from visrec.numpy_nn.layers.modules import (
+    ACTIVATION_LAYERS,
     ELU,
     Affine,
     AvgPool2d,
@@ -107,6 +108,7 @@ from visrec.numpy_nn.layers.pool import (
 )
 
 __all__ = [
+    "ACTIVATION_LAYERS",
     "affine_forward",
     "affine_backward",
     "relu_forward",

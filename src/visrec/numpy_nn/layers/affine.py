@@ -37,23 +37,25 @@ def affine_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray):
     return out, (x, w)
 
 
-def affine_backward(dout: np.ndarray, cache):
+def affine_backward(dout: np.ndarray, cache, need_dx: bool = True):
     """Affine backward pass.
 
     Parameters
     ----------
     dout : ndarray of shape (N, M), upstream gradient.
     cache : from :func:`affine_forward`.
+    need_dx : False skips the ``dout @ w.T`` GEMM and returns dx = None (the first layer of a network,
+        whose input needs no gradient).
 
     Returns
     -------
-    dx : ndarray of shape (N, d1, ..., dk)
+    dx : ndarray of shape (N, d1, ..., dk) (or None)
     dw : ndarray of shape (D, M)
     db : ndarray of shape (M,)
     """
     x, w = cache
     x2 = x.reshape(x.shape[0], -1)  # (N, D)
-    dx = (dout @ w.T).reshape(x.shape)
+    dx = (dout @ w.T).reshape(x.shape) if need_dx else None
     dw = x2.T @ dout  # (D, M)
     db = dout.sum(axis=0)
     return dx, dw, db

@@ -1,9 +1,10 @@
 """Convolution layer (Lecture 5, L4906-5337): a readable naive version and a fast im2col + GEMM version.
 
-Shapes: ``x (N, C, H, W)``, ``w (F, C, HH, WW)``, ``b (F,)``, ``out (N, F, H', W')`` with
-``H' = (H - HH + 2P)/S + 1`` (validated: a window that doesn't fit raises GeometryError). ``conv_param`` is
+Shapes (the glossary: K filters of size F, stride S, padding P): ``x (N, C, H, W)``, ``w (K, C, F, F)``
+(non-square ``(K, C, FH, FW)`` works too), ``b (K,)``, ``out (N, K, H', W')`` with
+``H' = (H - F + 2P)/S + 1`` (validated: a window that doesn't fit raises GeometryError). ``conv_param`` is
 ``{"stride": S, "pad": P}`` (defaults 1 and 0). Like every deep-learning library this is cross-correlation
-(the filter is not flipped). A 1x1 convolution is this same layer with HH = WW = 1 (L5327-5337).
+(the filter is not flipped). A 1x1 convolution is this same layer with FH = FW = 1 (L5327-5337).
 
 The fast version turns receptive fields into rows with :func:`im2col` (a strided view, one copy) and makes
 one GEMM per block of images; its backward rebuilds each block's rows for ``dw`` and scatters ``dx`` back
@@ -37,9 +38,9 @@ def _params(conv_param) -> tuple[int, int]:
     return int(conv_param.get("stride", 1)), int(conv_param.get("pad", 0))
 
 
-def _check_bias(b: np.ndarray, F: int) -> None:
-    if np.shape(b) != (F,):
-        raise ValueError(f"conv bias must have shape (F,) = ({F},); got {np.shape(b)}.")
+def _check_bias(b: np.ndarray, K: int) -> None:
+    if np.shape(b) != (K,):
+        raise ValueError(f"conv bias must have shape (K,) = ({K},); got {np.shape(b)}.")
 
 
 def conv_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param=None):
@@ -48,27 +49,27 @@ def conv_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param=N
     Parameters
     ----------
     x : ndarray of shape (N, C, H, W)
-    w : ndarray of shape (F, C, HH, WW)
-    b : ndarray of shape (F,)
+    w : ndarray of shape (K, C, FH, FW)
+    b : ndarray of shape (K,)
     conv_param : dict with "stride" (S) and "pad" (P)
 
     Returns
     -------
-    out : ndarray of shape (N, F, H', W')
+    out : ndarray of shape (N, K, H', W')
     cache : (x, w, b, conv_param)
     """
     S, P = _params(conv_param)
-    N, F, Ho, Wo = conv_output_shape(x.shape, w.shape, S, P)
-    _check_bias(b, F)
-    HH, WW = w.shape[2:]
+    N, K, Ho, Wo = conv_output_shape(x.shape, w.shape, S, P)
+    _check_bias(b, K)
+    FH, FW = w.shape[2:]
     xp = pad_spatial(x, P)
-    out = np.zeros((N, F, Ho, Wo), dtype=np.result_type(x, w))
+    out = np.zeros((N, K, Ho, Wo), dtype=np.result_type(x, w))
     for n in range(N):
-        for f in range(F):
+        for k in range(K):
             for i in range(Ho):
                 for j in range(Wo):
-                    window = xp[n, :, i * S : i * S + HH, j * S : j * S + WW]  # (C, HH, WW)
-                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+                    window = xp[n, :, i * S : i * S + FH, j * S : j * S + FW]  # (C, FH, FW)
+                    out[n, k, i, j] = np.sum(window * w[k]) + b[k]
     return out, (x, w, b, conv_param)
 
 
@@ -78,24 +79,24 @@ def conv_backward_naive(dout: np.ndarray, cache):
     Returns
     -------
     dx : ndarray of shape (N, C, H, W)
-    dw : ndarray of shape (F, C, HH, WW)
-    db : ndarray of shape (F,)
+    dw : ndarray of shape (K, C, FH, FW)
+    db : ndarray of shape (K,)
     """
     x, w, b, conv_param = cache
     S, P = _params(conv_param)
-    N, F, Ho, Wo = dout.shape
-    HH, WW = w.shape[2:]
+    N, K, Ho, Wo = dout.shape
+    FH, FW = w.shape[2:]
     xp = pad_spatial(x, P)
     dxp = np.zeros_like(xp)
     dw = np.zeros_like(w)
     db = dout.sum(axis=(0, 2, 3))
     for n in range(N):
-        for f in range(F):
+        for k in range(K):
             for i in range(Ho):
                 for j in range(Wo):
-                    rows, cols = slice(i * S, i * S + HH), slice(j * S, j * S + WW)
-                    dw[f] += xp[n, :, rows, cols] * dout[n, f, i, j]
-                    dxp[n, :, rows, cols] += w[f] * dout[n, f, i, j]
+                    rows, cols = slice(i * S, i * S + FH), slice(j * S, j * S + FW)
+                    dw[k] += xp[n, :, rows, cols] * dout[n, k, i, j]
+                    dxp[n, :, rows, cols] += w[k] * dout[n, k, i, j]
     dx = dxp[:, :, P : P + x.shape[2], P : P + x.shape[3]]
     return dx, dw, db
 
@@ -113,27 +114,27 @@ def conv_forward_fast(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param=No
     """Convolution as GEMMs over im2col rows; same parameters and result as :func:`conv_forward_naive`.
 
     The batch goes through in blocks of images whose im2col matrix is ~32 MB; each block is one GEMM
-    ``cols (B*H'*W', HH*WW*C) @ w_rows.T (HH*WW*C, F)``. Blocking bounds the memory (the cache holds only x
-    and w, not an (N*H'*W', HH*WW*C) matrix: 300 MB for batch 128, 32x32, 64 channels, 3x3) and was no slower
+    ``cols (B*H'*W', FH*FW*C) @ w_rows.T (FH*FW*C, K)``. Blocking bounds the memory (the cache holds only x
+    and w, not an (N*H'*W', FH*FW*C) matrix: 300 MB for batch 128, 32x32, 64 channels, 3x3) and was no slower
     than one GEMM over all N*H'*W' rows in our runs; much smaller blocks (< ~8 images of 32x32) make
     OpenBLAS's GEMM itself slower.
 
     Returns
     -------
-    out : ndarray of shape (N, F, H', W'), dtype of x and w
+    out : ndarray of shape (N, K, H', W'), dtype of x and w
     cache : (x, w, conv_param)
     """
     S, P = _params(conv_param)
-    N, F, Ho, Wo = conv_output_shape(x.shape, w.shape, S, P)
-    _check_bias(b, F)
-    HH, WW = w.shape[2:]
-    w_rows = w.transpose(0, 2, 3, 1).reshape(F, -1)  # (F, HH*WW*C), the column order of im2col
-    out = np.empty((N, F, Ho, Wo), dtype=np.result_type(x, w))
+    N, K, Ho, Wo = conv_output_shape(x.shape, w.shape, S, P)
+    _check_bias(b, K)
+    FH, FW = w.shape[2:]
+    w_rows = w.transpose(0, 2, 3, 1).reshape(K, -1)  # (K, FH*FW*C), the column order of im2col
+    out = np.empty((N, K, Ho, Wo), dtype=np.result_type(x, w))
     for blk in _image_blocks(N, Ho, Wo, w_rows.shape[1], x.itemsize):
-        cols = im2col(x[blk], HH, WW, S, P)  # (B*H'*W', HH*WW*C)
-        rows = cols @ w_rows.T  # (B*H'*W', F)
+        cols = im2col(x[blk], FH, FW, S, P)  # (B*H'*W', FH*FW*C)
+        rows = cols @ w_rows.T  # (B*H'*W', K)
         rows += b
-        out[blk] = rows.reshape(-1, Ho, Wo, F).transpose(0, 3, 1, 2)  # (B, F, H', W')
+        out[blk] = rows.reshape(-1, Ho, Wo, K).transpose(0, 3, 1, 2)  # (B, K, H', W')
     return out, (x, w, conv_param)
 
 
@@ -142,7 +143,7 @@ def conv_backward_fast(dout: np.ndarray, cache, need_dx: bool = True):
 
     Parameters
     ----------
-    dout : ndarray of shape (N, F, H', W')
+    dout : ndarray of shape (N, K, H', W')
     cache : from :func:`conv_forward_fast`
     need_dx : False skips the dx GEMM and col2im (about half the work) and returns dx = None, e.g. for the
         first layer of a network, whose input needs no gradient.
@@ -150,27 +151,27 @@ def conv_backward_fast(dout: np.ndarray, cache, need_dx: bool = True):
     Returns
     -------
     dx : ndarray of shape (N, C, H, W) (or None)
-    dw : ndarray of shape (F, C, HH, WW)
-    db : ndarray of shape (F,)
+    dw : ndarray of shape (K, C, FH, FW)
+    db : ndarray of shape (K,)
     """
     x, w, conv_param = cache
     S, P = _params(conv_param)
-    F, C, HH, WW = w.shape
+    K, C, FH, FW = w.shape
     Ho, Wo = dout.shape[2:]
-    w_rows = w.transpose(0, 2, 3, 1).reshape(F, -1)  # (F, HH*WW*C)
+    w_rows = w.transpose(0, 2, 3, 1).reshape(K, -1)  # (K, FH*FW*C)
     dtype = np.result_type(dout, x, w)
     db = dout.sum(axis=(0, 2, 3))
-    dw_rows = np.zeros((w_rows.shape[1], F), dtype=dtype)  # (HH*WW*C, F)
+    dw_rows = np.zeros((w_rows.shape[1], K), dtype=dtype)  # (FH*FW*C, K)
     dx = np.empty(x.shape, dtype=dtype) if need_dx else None
     for blk in _image_blocks(x.shape[0], Ho, Wo, w_rows.shape[1], x.itemsize):
-        cols = im2col(x[blk], HH, WW, S, P)  # (B*H'*W', HH*WW*C), recomputed: cheaper than keeping it
-        dout_rows = dout[blk].transpose(0, 2, 3, 1).reshape(-1, F)  # (B*H'*W', F)
+        cols = im2col(x[blk], FH, FW, S, P)  # (B*H'*W', FH*FW*C), recomputed: cheaper than keeping it
+        dout_rows = dout[blk].transpose(0, 2, 3, 1).reshape(-1, K)  # (B*H'*W', K)
         # dw^T = cols^T @ dout_rows: OpenBLAS is ~5x faster in this orientation than dout_rows^T @ cols.
         dw_rows += cols.T @ dout_rows
         if need_dx:
-            dcols = dout_rows @ w_rows  # (B*H'*W', HH*WW*C)
-            dx[blk] = col2im(dcols, x[blk].shape, HH, WW, S, P)  # (B, C, H, W)
-    dw = np.ascontiguousarray(dw_rows.T.reshape(F, HH, WW, C).transpose(0, 3, 1, 2))  # (F, C, HH, WW)
+            dcols = dout_rows @ w_rows  # (B*H'*W', FH*FW*C)
+            dx[blk] = col2im(dcols, x[blk].shape, FH, FW, S, P)  # (B, C, H, W)
+    dw = np.ascontiguousarray(dw_rows.T.reshape(K, FH, FW, C).transpose(0, 3, 1, 2))  # (K, C, FH, FW)
     return dx, dw, db
 
 

@@ -1,10 +1,10 @@
 """im2col / col2im: turn every receptive field into a row so a convolution becomes one matrix multiply.
 
 ``im2col`` pads the input channels-last, builds the windows with a zero-copy strided view
-(``sliding_window_view``) and makes a single contiguous copy laid out as (N*H'*W', HH*WW*C), so the
-convolution is the GEMM ``cols (N*H'*W', HH*WW*C) @ w_rows.T`` with
-``w_rows = w.transpose(0, 2, 3, 1).reshape(F, HH*WW*C)``. ``col2im`` is its adjoint: it adds each row back
-into its window with one strided slice-add per kernel offset (HH*WW vectorized adds instead of the slow
+(``sliding_window_view``) and makes a single contiguous copy laid out as (N*H'*W', FH*FW*C), so the
+convolution is the GEMM ``cols (N*H'*W', FH*FW*C) @ w_rows.T`` with
+``w_rows = w.transpose(0, 2, 3, 1).reshape(K, FH*FW*C)``. ``col2im`` is its adjoint: it adds each row back
+into its window with one strided slice-add per kernel offset (FH*FW vectorized adds instead of the slow
 scattered ``np.add.at``).
 """
 
@@ -23,15 +23,15 @@ def pad_spatial(x: np.ndarray, pad: int) -> np.ndarray:
     return np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
 
 
-def windows(xp: np.ndarray, HH: int, WW: int, stride: int) -> np.ndarray:
+def windows(xp: np.ndarray, FH: int, FW: int, stride: int) -> np.ndarray:
     """Strided read-only view of the windows of an already padded ``xp (N, C, Hp, Wp)``.
 
     Returns
     -------
-    ndarray of shape (N, C, H', W', HH, WW)   (a view: no copy)
+    ndarray of shape (N, C, H', W', FH, FW)   (a view: no copy)
     """
-    view = sliding_window_view(xp, (HH, WW), axis=(2, 3))  # (N, C, Hp-HH+1, Wp-WW+1, HH, WW)
-    return view[:, :, ::stride, ::stride]  # (N, C, H', W', HH, WW)
+    view = sliding_window_view(xp, (FH, FW), axis=(2, 3))  # (N, C, Hp-FH+1, Wp-FW+1, FH, FW)
+    return view[:, :, ::stride, ::stride]  # (N, C, H', W', FH, FW)
 
 
 def pad_nhwc(x: np.ndarray, pad: int) -> np.ndarray:
@@ -42,31 +42,31 @@ def pad_nhwc(x: np.ndarray, pad: int) -> np.ndarray:
     return xp
 
 
-def im2col(x: np.ndarray, HH: int, WW: int, stride: int, pad: int) -> np.ndarray:
+def im2col(x: np.ndarray, FH: int, FW: int, stride: int, pad: int) -> np.ndarray:
     """Rows of receptive fields of ``x (N, C, H, W)``.
 
     Returns
     -------
-    cols : ndarray of shape (N*H'*W', HH*WW*C), C-contiguous, same dtype as x.
-        Row ``(n, i, j)`` holds the window of output pixel (i, j) of image n, flattened in (HH, WW, C) order,
-        the order of ``w.transpose(0, 2, 3, 1).reshape(F, -1)``. Channels innermost makes the copy read
-        contiguous runs of C values (a channels-last layout, 2-4x faster than (C, HH, WW) order).
+    cols : ndarray of shape (N*H'*W', FH*FW*C), C-contiguous, same dtype as x.
+        Row ``(n, i, j)`` holds the window of output pixel (i, j) of image n, flattened in (FH, FW, C) order,
+        the order of ``w.transpose(0, 2, 3, 1).reshape(K, -1)``. Channels innermost makes the copy read
+        contiguous runs of C values (a channels-last layout, 2-4x faster than (C, FH, FW) order).
     """
     N, C = x.shape[:2]
     xp = pad_nhwc(x, pad)  # (N, Hp, Wp, C)
-    view = sliding_window_view(xp, (HH, WW), axis=(1, 2))[:, ::stride, ::stride]  # (N, H', W', C, HH, WW)
+    view = sliding_window_view(xp, (FH, FW), axis=(1, 2))[:, ::stride, ::stride]  # (N, H', W', C, FH, FW)
     Ho, Wo = view.shape[1:3]
-    cols = np.empty((N, Ho, Wo, HH, WW, C), dtype=x.dtype)
+    cols = np.empty((N, Ho, Wo, FH, FW, C), dtype=x.dtype)
     np.copyto(cols, view.transpose(0, 1, 2, 4, 5, 3))  # one strided copy
-    return cols.reshape(N * Ho * Wo, HH * WW * C)
+    return cols.reshape(N * Ho * Wo, FH * FW * C)
 
 
-def col2im(cols: np.ndarray, x_shape, HH: int, WW: int, stride: int, pad: int) -> np.ndarray:
+def col2im(cols: np.ndarray, x_shape, FH: int, FW: int, stride: int, pad: int) -> np.ndarray:
     """Adjoint of :func:`im2col`: sum the rows of ``cols`` back into an array of shape ``x_shape``.
 
     Parameters
     ----------
-    cols : ndarray of shape (N*H'*W', HH*WW*C)
+    cols : ndarray of shape (N*H'*W', FH*FW*C)
     x_shape : (N, C, H, W) of the unpadded input.
 
     Returns
@@ -74,11 +74,11 @@ def col2im(cols: np.ndarray, x_shape, HH: int, WW: int, stride: int, pad: int) -
     dx : ndarray of shape (N, C, H, W), C-contiguous. Overlapping windows add up.
     """
     N, C, H, W = x_shape
-    Ho = (H + 2 * pad - HH) // stride + 1
-    Wo = (W + 2 * pad - WW) // stride + 1
-    c6 = cols.reshape(N, Ho, Wo, HH, WW, C)
+    Ho = (H + 2 * pad - FH) // stride + 1
+    Wo = (W + 2 * pad - FW) // stride + 1
+    c6 = cols.reshape(N, Ho, Wo, FH, FW, C)
     dxp = np.zeros((N, H + 2 * pad, W + 2 * pad, C), dtype=cols.dtype)  # channels-last, padded
-    for a in range(HH):
-        for b in range(WW):
+    for a in range(FH):
+        for b in range(FW):
             dxp[:, a : a + stride * Ho : stride, b : b + stride * Wo : stride, :] += c6[:, :, :, a, b, :]
     return np.ascontiguousarray(dxp[:, pad : pad + H, pad : pad + W, :].transpose(0, 3, 1, 2))

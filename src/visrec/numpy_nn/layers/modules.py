@@ -2,8 +2,10 @@
 
 Each object holds its parameters in ``.params`` (name -> ndarray), fills ``.grads`` (same names) in
 ``backward``, keeps the cache of its last ``forward`` and, for batch norm, its running statistics in
-``.buffers``. ``forward(x, mode="train" | "test")`` returns the output; ``backward(dout)`` returns dx.
-Containers (:class:`~visrec.numpy_nn.graph.Sequential`) chain them.
+``.buffers``. ``forward(x, mode="train" | "test")`` returns the output; ``backward(dout)`` returns dx, and
+``backward(dout, need_dx=False)`` only fills ``.grads`` (the first layer of a network: its input needs no
+gradient, and Affine / Conv2d then skip the dx GEMM). Containers (:class:`~visrec.numpy_nn.graph.Sequential`)
+chain them; the models of ``numpy_nn.models`` are built from them.
 
 >>> import numpy as np
 >>> layer = Affine(4, 3, rng=0)
@@ -13,6 +15,8 @@ Containers (:class:`~visrec.numpy_nn.graph.Sequential`) chain them.
 True
 >>> sorted(layer.grads)
 ['b', 'w']
+>>> layer.backward(np.ones((2, 3)), need_dx=False) is None
+True
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from visrec.numpy_nn.layers import activations as act
 from visrec.numpy_nn.layers import batchnorm, conv, dropout, flatten, maxout, norms, pool
 from visrec.numpy_nn.layers.affine import affine_backward, affine_forward
 from visrec.numpy_nn.shapes import same_padding
+from visrec.utils.seeding import rng as make_rng
 
 __all__ = [
     "Layer",
@@ -44,6 +49,7 @@ __all__ = [
     "GroupNorm",
     "Dropout",
     "Flatten",
+    "ACTIVATION_LAYERS",
 ]
 
 
@@ -66,15 +72,24 @@ class Layer:
         """Return (dx, *param_grads) from the pair's backward; override in subclasses."""
         raise NotImplementedError
 
+    def _back_params(self, dout: np.ndarray, cache) -> tuple:
+        """Return the param grads only; layers whose pair can skip dx override this (default: drop dx)."""
+        grads = self._back(dout, cache)
+        return grads[1:] if isinstance(grads, tuple) else ()
+
     def forward(self, x: np.ndarray, mode: str = "train") -> np.ndarray:
         if mode not in ("train", "test"):
             raise ValueError(f"mode must be 'train' or 'test'; got {mode!r}.")
         out, self._cache = self._call(x, mode)
         return out
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+        """Fill ``.grads`` and return dx (``need_dx=False``: return None and skip dx where possible)."""
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward.")
+        if not need_dx:
+            self.grads = dict(zip(self.param_names, self._back_params(dout, self._cache), strict=True))
+            return None
         grads = self._back(dout, self._cache)
         grads = grads if isinstance(grads, tuple) else (grads,)
         self.grads = dict(zip(self.param_names, grads[1:], strict=True))
@@ -88,13 +103,23 @@ class Layer:
 
 
 class Affine(Layer):
-    """Fully connected layer: (N, D) -> (N, M), weights from ``init`` ('he', 'xavier', 'small')."""
+    """Fully connected layer: (N, D) -> (N, M), weights from ``init`` ('he', 'xavier', 'small' with
+    ``weight_scale``); inputs (N, d1, ..., dk) are stretched to rows of D = d1*...*dk."""
 
     param_names = ("w", "b")
 
-    def __init__(self, in_features: int, out_features: int, init: str = "he", rng=None, dtype=np.float64):
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        init: str = "he",
+        rng=None,
+        dtype=np.float64,
+        weight_scale: float = 0.01,
+    ):
         super().__init__()
-        self.params["w"] = winit.get_initializer(init)(in_features, out_features, rng=rng, dtype=dtype)
+        shape = (in_features, out_features)  # (D, M)
+        self.params["w"] = winit.init_weight(shape, init, weight_scale, rng, dtype)
         self.params["b"] = np.zeros(out_features, dtype=dtype)
 
     def _call(self, x, mode):
@@ -102,6 +127,9 @@ class Affine(Layer):
 
     def _back(self, dout, cache):
         return affine_backward(dout, cache)
+
+    def _back_params(self, dout, cache):
+        return affine_backward(dout, cache, need_dx=False)[1:]
 
 
 def _elementwise(name: str, fwd, bwd, doc: str, **defaults):
@@ -169,7 +197,8 @@ class Maxout(Layer):
 
 
 class Conv2d(Layer):
-    """Convolution (N, C, H, W) -> (N, F, H', W'); ``pad=None`` means 'same' padding (F-1)/2."""
+    """Convolution (N, C, H, W) -> (N, K, H', W') with K = ``out_channels`` filters of size F =
+    ``kernel_size``; ``pad=None`` means 'same' padding (F-1)/2. Weights (K, C, F, F) from ``init``."""
 
     param_names = ("w", "b")
 
@@ -184,11 +213,13 @@ class Conv2d(Layer):
         rng=None,
         dtype=np.float64,
         fast: bool = True,
+        weight_scale: float = 0.01,
     ):
         super().__init__()
-        shape = (out_channels, in_channels, kernel_size, kernel_size)
-        self.params["w"] = winit.get_initializer(init, conv=True)(shape, rng=rng, dtype=dtype)
+        shape = (out_channels, in_channels, kernel_size, kernel_size)  # (K, C, F, F)
+        self.params["w"] = winit.init_weight(shape, init, weight_scale, rng, dtype)
         self.params["b"] = np.zeros(out_channels, dtype=dtype)
+        self.fast = fast
         self.conv_param = {"stride": stride, "pad": same_padding(kernel_size) if pad is None else pad}
         self._pair = (
             (conv.conv_forward_fast, conv.conv_backward_fast)
@@ -201,6 +232,11 @@ class Conv2d(Layer):
 
     def _back(self, dout, cache):
         return self._pair[1](dout, cache)
+
+    def _back_params(self, dout, cache):
+        if not self.fast:
+            return super()._back_params(dout, cache)
+        return conv.conv_backward_fast(dout, cache, need_dx=False)[1:]
 
 
 class MaxPool2d(Layer):
@@ -297,17 +333,31 @@ class GroupNorm(LayerNorm):
 
 class Dropout(Layer):
     """Inverted dropout with KEEP probability p; identity in mode 'test'. A seed gives a reproducible
-    sequence of masks (one generator, advanced on each forward)."""
+    sequence of masks (one generator, advanced on each forward; a Generator passed in is shared, which is
+    how a model's dropout follows the model's own ``rng``). Setting ``fixed_seed`` (an int) gives the
+    same mask on every forward, for gradient checks."""
 
     def __init__(self, p: float = 0.5, seed=None):
         super().__init__()
         if not 0 < p <= 1:
             raise ValueError(f"Dropout p is the KEEP probability and must be in (0, 1]; got {p}.")
         self.p = p
-        self._rng = np.random.default_rng(seed)
+        self._rng = make_rng(seed)
+        self.fixed_seed: int | None = None
 
     def _call(self, x, mode):
-        return dropout.dropout_forward(x, self.p, mode, seed=self._rng)
+        seed = self._rng if self.fixed_seed is None else self.fixed_seed
+        return dropout.dropout_forward(x, self.p, mode, seed=seed)
 
     def _back(self, dout, cache):
         return dropout.dropout_backward(dout, cache)
+
+
+#: The activation layers by the names the models and the CLI use (``activation="relu"``).
+ACTIVATION_LAYERS: dict[str, type[Layer]] = {
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "tanh": Tanh,
+    "sigmoid": Sigmoid,
+    "elu": ELU,
+}

@@ -1,7 +1,8 @@
 """Convolutional networks of Lecture 5 (L5552-5558): [(CONV-RELU)*N - POOL?]*M - (FC-RELU)*K - SOFTMAX.
 
-Convolutions are ``filter_size`` x ``filter_size``, stride 1, zero padding ``(F - 1) // 2`` (size kept,
-L5219); pools are 2x2 max pools with stride 2. Inputs are ``(N, C, H, W)``.
+Both are :class:`~visrec.numpy_nn.graph.Sequential` stacks of the layer objects. Convolutions have F x F
+filters (F = ``filter_size``), stride 1, zero padding ``(F - 1) // 2`` (size kept, L5219); pools are 2x2 max
+pools with stride 2. Inputs are ``(N, C, H, W)``.
 """
 
 from __future__ import annotations
@@ -73,13 +74,10 @@ class ConvNet(Model):
         for block in conv_blocks:
             for filters in block:
                 i += 1
-                fan_in = C * F * F
-                self.params[f"W{i}"] = _init((filters, C, F, F), fan_in, init, weight_scale, self.rng)
-                self.params[f"b{i}"] = _zeros(filters)
-                self.spec.append(("conv", i, 1, (F - 1) // 2))
+                self._add_conv(i, C, filters, F, init, weight_scale)
                 if batchnorm:
                     self._add_norm(i, "spatial_batchnorm", filters)
-                self.spec.append(("act", "relu"))
+                self._add_activation("relu")
                 C = filters
             if pool:
                 if H < 2 or W < 2 or H % 2 or W % 2:
@@ -87,21 +85,19 @@ class ConvNet(Model):
                         f"A 2x2 pool needs an even map of at least 2x2; the map is {H}x{W} after conv {i}. "
                         "Use fewer pooling blocks, pool=False, or an input size divisible by 2**blocks."
                     )
-                self.spec.append(("pool", 2, 2))
+                self._add_pool()
                 H, W = H // 2, W // 2
         dims = [C * H * W, *fc_dims]
         for d_in, d_out in zip(dims[:-1], dims[1:], strict=True):
             i += 1
             self._add_affine(i, d_in, d_out, init, weight_scale)
-            self.spec.append(("affine", i))
             if batchnorm:
                 self._add_norm(i, "batchnorm", d_out)
-            self.spec.append(("act", "relu"))
+            self._add_activation("relu")
             if dropout_keep is not None and dropout_keep < 1.0:
-                self.spec.append(("dropout", dropout_keep))
+                self._add_dropout(dropout_keep)
         i += 1
         self._add_affine(i, dims[-1], num_classes, "xavier" if init == "he" else init, weight_scale)
-        self.spec.append(("affine", i))
         self._finish()
 
 
@@ -111,7 +107,7 @@ class ThreeLayerConvNet(Model):
     Parameters
     ----------
     input_dim : (C, H, W)
-    num_filters : int, F filters of size filter_size x filter_size, stride 1, padding (size - 1) // 2
+    num_filters : int, K filters of size F x F (F = filter_size), stride 1, padding (F - 1) // 2
     hidden_dim : int, width of the hidden affine layer
     weight_scale : float, std of the Gaussian initial weights (init="small"); init="he" ignores it
     """
@@ -148,28 +144,10 @@ class ThreeLayerConvNet(Model):
             dtype=str(self.dtype),
             seed=seed,
         )
-        self.params["W1"] = _init((num_filters, C, F, F), C * F * F, init, weight_scale, self.rng)
-        self.params["b1"] = _zeros(num_filters)
+        self._add_conv(1, C, num_filters, F, init, weight_scale)
+        self._add_activation("relu")
+        self._add_pool()
         self._add_affine(2, num_filters * (H // 2) * (W // 2), hidden_dim, init, weight_scale)
+        self._add_activation("relu")
         self._add_affine(3, hidden_dim, num_classes, "xavier" if init == "he" else init, weight_scale)
-        self.spec = [
-            ("conv", 1, 1, (F - 1) // 2),
-            ("act", "relu"),
-            ("pool", 2, 2),
-            ("affine", 2),
-            ("act", "relu"),
-            ("affine", 3),
-        ]
         self._finish()
-
-
-def _init(shape, fan_in, init, weight_scale, rng):
-    from visrec.numpy_nn.models.stack import init_weight
-
-    return init_weight(shape, fan_in, init, weight_scale, rng)
-
-
-def _zeros(n):
-    import numpy as np
-
-    return np.zeros(n)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from visrec.numpy_nn.layers.modules import ACTIVATION_LAYERS
 from visrec.numpy_nn.models.base import Model
-from visrec.numpy_nn.models.stack import ACTIVATIONS
 from visrec.utils.validation import check_choice, check_float, check_int
 
 
@@ -44,7 +44,7 @@ class FullyConnectedNet(Model):
         check_int("input_dim", input_dim, low=1, owner="FullyConnectedNet")
         check_int("num_classes", num_classes, low=2, owner="FullyConnectedNet")
         check_choice("normalization", normalization, [None, "batch", "layer"], owner="FullyConnectedNet")
-        check_choice("activation", activation, list(ACTIVATIONS), owner="FullyConnectedNet")
+        check_choice("activation", activation, list(ACTIVATION_LAYERS), owner="FullyConnectedNet")
         check_choice("init", init, ["small", "xavier", "he"], owner="FullyConnectedNet")
         if dropout_keep is not None:
             dropout_keep = check_float(
@@ -66,14 +66,12 @@ class FullyConnectedNet(Model):
         dims = [input_dim, *hidden_dims]
         for i in range(1, len(dims)):
             self._add_affine(i, dims[i - 1], dims[i], init, weight_scale)
-            self.spec.append(("affine", i))
             if normalization is not None:
                 self._add_norm(i, "batchnorm" if normalization == "batch" else "layernorm", dims[i])
-            self.spec.append(("act", activation))
+            self._add_activation(activation)
             if dropout_keep is not None and dropout_keep < 1.0:
-                self.spec.append(("dropout", dropout_keep))
+                self._add_dropout(dropout_keep)
         last = len(dims)
         # the output layer keeps the small/xavier scale (He's factor 2 is for a ReLU that follows)
         self._add_affine(last, dims[-1], num_classes, "xavier" if init == "he" else init, weight_scale)
-        self.spec.append(("affine", last))
         self._finish()

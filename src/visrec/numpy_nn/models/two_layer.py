@@ -45,6 +45,6 @@ class TwoLayerNet(Model):
             seed=seed,
         )
         self._add_affine(1, input_dim, hidden_dim, "small", weight_scale)
+        self._add_activation("relu")
         self._add_affine(2, hidden_dim, num_classes, "small", weight_scale)
-        self.spec = [("affine", 1), ("act", "relu"), ("affine", 2)]
         self._finish()

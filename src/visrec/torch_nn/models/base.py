@@ -16,6 +16,8 @@ import functools
 import torch
 from torch import nn
 
+from visrec.utils.errors import ParameterError
+
 __all__ = ["ClassifierBase", "kaiming_normal_", "normal_"]
 
 
@@ -94,24 +96,24 @@ class ClassifierBase(nn.Module):
         c, h, w = self.input_size
         if not isinstance(x, torch.Tensor) or x.dim() != 4:
             got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(
+            raise ParameterError(
                 f"{name} expects a batch of images of shape (N, {c}, H, W); got {got}. "
                 "Add a batch dimension with x.unsqueeze(0) for a single image."
             )
         if x.shape[1] != c:
-            raise ValueError(
+            raise ParameterError(
                 f"{name} expects {c} input channels (shape (N, {c}, {h}, {w})); got {tuple(x.shape)}. "
                 f"Convert the images, or create the model with in_chans={x.shape[1]}."
             )
         hw = tuple(x.shape[2:])
         if self.fixed_input_size and hw != (h, w):
-            raise ValueError(
+            raise ParameterError(
                 f"{name} has a fixed input size: it expects (N, {c}, {h}, {w}) ({h}x{w} images); got "
                 f"{tuple(x.shape)}. Resize or crop the images to {h}x{w}, or create the model with "
                 f"img_size={hw[0]} where the architecture allows it."
             )
         if min(hw) < self.min_input_size:
-            raise ValueError(
+            raise ParameterError(
                 f"{name} needs images of at least {self.min_input_size}x{self.min_input_size} (natural size "
                 f"{h}x{w}); got {tuple(x.shape)}. Upsample the images or pick a CIFAR-sized model."
             )

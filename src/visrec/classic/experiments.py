@@ -1,23 +1,42 @@
-"""The three classic methods as functions shared by the CLI commands and `visrec demo`.
+"""The three classic methods as experiments shared by `visrec knn | linear | features` and `visrec demo`.
 
-Each ``run_*`` takes :class:`~visrec.cli.classic_data.Splits`, fits preprocessing on the training split
-only, chooses hyperparameters on validation (k-NN: N-fold cross-validation on the training split, Lecture 2
-L688-797), evaluates the test split once at the end, draws its plots and returns a ``MethodResult``.
+Each ``run_*`` takes :class:`~visrec.data.run_data.Splits`, fits preprocessing on the training split
+only, chooses hyperparameters on validation (k-NN: N-fold cross-validation on the training split, Lecture
+2), evaluates the test split once at the end, draws its plots and returns a :class:`MethodResult`.
+:func:`write_run` records a finished method in its run directory.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from visrec.classic.persist import ClassicPredictor, resize_images
-from visrec.cli.classic_data import FEATURES, LOSSES, METRICS, REG_TYPES, MethodResult, Splits
-from visrec.utils.errors import TrainingDiverged
+from visrec.classic.persist import ClassicPredictor, resize_images, save_predictor
+from visrec.data.run_data import Splits
+from visrec.utils.errors import ParameterError, TrainingDiverged
 from visrec.utils.progress import track
 from visrec.utils.validation import check_choice, check_int
+
+METRICS = ("l2", "l1", "cosine")
+LOSSES = ("svm", "softmax")
+REG_TYPES = ("l2", "l1", "elastic")
+FEATURES = ("hog", "color", "bow")
+
+
+@dataclass
+class MethodResult:
+    """What a ``run_*`` function returns: the fitted predictor and its numbers."""
+
+    name: str
+    predictor: ClassicPredictor
+    val_accuracy: float
+    test_accuracy: float | None
+    fit_seconds: float
+    metrics: dict
+    plots: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -118,18 +137,6 @@ def _evaluate(name, predictor, splits, figures: Figures, t_fit, metrics, plots) 
 
 
 # ----------------------------------------------------------------------------- k-NN
-def vote(knn, ind: np.ndarray, k: int) -> np.ndarray:
-    """Labels predicted by the first ``k`` of the neighbours ``ind`` (M, k') of a fitted KNearestNeighbor.
-
-    Same rule as ``KNearestNeighbor.predict`` (majority, ties to the smallest label). Neighbours come sorted
-    by (distance, index), so the first k of k' >= k neighbours are exactly the k nearest.
-    """
-    codes = knn.y_[ind[:, :k]]  # (M, k)
-    counts = np.zeros((len(codes), len(knn.classes_)), dtype=np.int64)
-    np.add.at(counts, (np.arange(len(codes))[:, None], codes), 1)
-    return knn.classes_[np.argmax(counts, axis=1)]
-
-
 def cross_validate_knn(X, y, ks, metric, folds, seed) -> np.ndarray:
     """Accuracy of k-NN for every k on every fold: ndarray of shape (len(ks), folds).
 
@@ -143,14 +150,14 @@ def cross_validate_knn(X, y, ks, metric, folds, seed) -> np.ndarray:
     scores = np.zeros((len(ks), len(fold_idx)))
     for f, (tr, va) in enumerate(track(fold_idx, "cross-validating k")):
         if max(ks) > len(tr):
-            raise ValueError(
+            raise ParameterError(
                 f"k = {max(ks)} exceeds the {len(tr)} training examples of a fold; use smaller --k."
             )
         pre = _mean_image().fit(X[tr])
         knn = KNearestNeighbor(k=max(ks), metric=metric).fit(pre.transform(X[tr]), y[tr])
         _, ind = knn.kneighbors(pre.transform(X[va]), max(ks))  # (M, max k)
         for j, k in enumerate(ks):
-            scores[j, f] = np.mean(vote(knn, ind, k) == y[va])
+            scores[j, f] = np.mean(knn.classes_[knn.votes_of(ind, k).argmax(1)] == y[va])
     return scores
 
 
@@ -164,9 +171,9 @@ def run_knn(splits: Splits, ks, metric="l2", folds=5, seed=0, figures: Figures |
     metric = check_choice("metric", metric, METRICS)
     folds = check_int("folds", folds, low=0)
     if folds == 1:
-        raise ValueError("--folds must be 0 (choose k on the validation split) or at least 2; got 1.")
+        raise ParameterError("--folds must be 0 (choose k on the validation split) or at least 2; got 1.")
     if max(ks) > len(splits.train):
-        raise ValueError(f"k = {max(ks)} exceeds the {len(splits.train)} training examples; use smaller --k.")
+        raise ParameterError(f"k = {max(ks)} exceeds the {len(splits.train)} training examples; use smaller --k.")
     t0 = time.perf_counter()
     X = splits.train.flat(np.float32)  # (N, D); float32: k-NN's fast exact path
     y = splits.train.labels
@@ -239,8 +246,9 @@ def search_linear(Xtr, ytr, Xval, yval, settings: LinearSettings):
     for lr, reg in track(grid, f"training {settings.loss} ({len(grid)} settings)"):
         clf = settings.classifier(lr, reg)
         try:
-            clf.fit(Xtr, ytr)
-            tr_acc, va_acc = float(clf.score(Xtr, ytr)), float(clf.score(Xval, yval))
+            with np.errstate(over="ignore", invalid="ignore"):  # a diverging setting is expected in a search
+                clf.fit(Xtr, ytr)
+                tr_acc, va_acc = float(clf.score(Xtr, ytr)), float(clf.score(Xval, yval))
         except TrainingDiverged:
             tr_acc = va_acc = float("nan")
         records.append({"lr": lr, "reg": reg, "train_accuracy": tr_acc, "val_accuracy": va_acc})
@@ -290,7 +298,7 @@ def auto_resize(image_shape, features, resize):
     """The (H', W') images are resized to before feature extraction, or None.
 
     ``resize`` None means automatic: images smaller than 16 px (the 8x8 digits) are upsampled to 32x32,
-    because HOG with 8x8-pixel cells (Lecture 3, L2890) is degenerate on 8x8 images; 0 means never.
+    because HOG with 8x8-pixel cells (Lecture 3) is degenerate on 8x8 images; 0 means never.
     """
     if resize is None:
         return (32, 32) if min(image_shape[:2]) < 16 and set(features) & {"hog", "bow"} else None
@@ -305,7 +313,7 @@ def run_features(
     settings: LinearSettings | None = None,
     figures: Figures | None = None,
 ) -> MethodResult:
-    """Image features (Lecture 3, L2836-2925) -> standardization -> linear classifier chosen on val."""
+    """Image features (Lecture 3) -> standardization -> linear classifier chosen on val."""
     from visrec import report
     from visrec.classic.features import FeatureExtractor
     from visrec.data.preprocess import Standardize
@@ -351,3 +359,70 @@ def run_features(
         plots.append(report.loss_curve(clf.loss_history_, figures.path("loss"), title=title))
     name = f"{'+'.join(features)} + {settings.loss}"
     return _evaluate(name, predictor, splits, figures, t_fit, metrics, plots)
+
+
+# ----------------------------------------------------------------------------- run records
+def write_run(run, cfg, splits: Splits, result: MethodResult, t_start: float, settings: dict | None = None) -> None:
+    """config.json, metrics.json, history.jsonl (the chosen classifier's loss) and the model of a classic run."""
+    run.write_config(cfg, data_fingerprint=splits.fingerprint, extra={"splits": splits.info, **(settings or {})})
+    metrics = {
+        "method": result.name,
+        **result.metrics,
+        "n_train": len(splits.train),
+        "n_val": len(splits.val),
+        "n_test": 0 if splits.test is None else len(splits.test),
+        "plots": result.plots,
+    }
+    metrics.setdefault("timings_s", {})["total"] = time.perf_counter() - t_start
+    run.write_metrics(metrics)
+    losses = getattr(result.predictor.estimator, "loss_history_", None)
+    if losses is not None:  # history.jsonl: the chosen classifier's minibatch loss, about 100 records
+        step = max(1, len(losses) // 100)
+        for it in range(0, len(losses), step):
+            run.append_history({"step": it + 1, "epoch": None, "train_loss": float(losses[it])})
+    save_predictor(run, result.predictor, {"method": result.name})
+
+
+# ----------------------------------------------------------------------------- commands
+def _settings(cfg) -> LinearSettings:
+    return LinearSettings(cfg.loss, cfg.lr, cfg.reg, cfg.reg_type, cfg.iters, cfg.batch_size, cfg.lr_decay,
+                          cfg.seed)
+
+
+def knn_experiment(cfg):
+    """`visrec knn`: load and split ``cfg.data``, choose k, evaluate, write the run. -> (RunDir, result)."""
+    from visrec.data.run_data import load_splits
+    from visrec.runs import RunDir
+
+    t_start = time.perf_counter()
+    splits = load_splits(cfg)
+    run = RunDir.open(cfg, "knn")
+    result = run_knn(splits, cfg.k, cfg.metric, cfg.folds, cfg.seed, Figures(run.plots))
+    write_run(run, cfg, splits, result, t_start)
+    return run, result
+
+
+def linear_experiment(cfg):
+    """`visrec linear`: a linear SVM / Softmax on mean-subtracted pixels. -> (RunDir, result)."""
+    from visrec.data.run_data import load_splits
+    from visrec.runs import RunDir
+
+    t_start = time.perf_counter()
+    splits = load_splits(cfg)
+    run = RunDir.open(cfg, f"linear-{cfg.loss}")
+    result = run_linear(splits, _settings(cfg), Figures(run.plots))
+    write_run(run, cfg, splits, result, t_start)
+    return run, result
+
+
+def features_experiment(cfg):
+    """`visrec features`: image features -> standardization -> a linear classifier. -> (RunDir, result)."""
+    from visrec.data.run_data import load_splits
+    from visrec.runs import RunDir
+
+    t_start = time.perf_counter()
+    splits = load_splits(cfg)
+    run = RunDir.open(cfg, "features")
+    result = run_features(splits, cfg.features, cfg.resize, _settings(cfg), Figures(run.plots))
+    write_run(run, cfg, splits, result, t_start)
+    return run, result

@@ -1,0 +1,60 @@
+"""TrainSession: budget, NaN guard, Ctrl-C stops cleanly with a checkpoint and a resume hint."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+
+import pytest
+
+from visrec.runs import TrainRunConfig, TrainSession
+from visrec.utils.errors import TrainingDiverged
+
+
+def _cfg(tmp_path, **kw):
+    return TrainRunConfig(out=str(tmp_path / "run"), progress=False, **kw)
+
+
+def test_runs_all_steps_and_records_history(tmp_path):
+    with TrainSession(_cfg(tmp_path), "t", total_steps=5) as s:
+        for _ in s.steps():
+            s.log(loss=1.0)
+            if s.due(every=2):
+                s.record(val_loss=0.5)
+        metrics = s.finish()
+    assert metrics["status"] == "completed" and metrics["steps"] == 5
+    assert [r["step"] for r in s.run.history()] == [2, 4]
+
+
+def test_nan_loss_raises_training_diverged(tmp_path):
+    with pytest.raises(TrainingDiverged, match="--lr"):
+        with TrainSession(_cfg(tmp_path), "t", total_steps=5) as s:
+            for step in s.steps():
+                s.log(loss=math.nan if step == 2 else 1.0)
+
+
+def test_budget_stops_the_loop(tmp_path):
+    with TrainSession(_cfg(tmp_path, max_minutes=1e-6), "t", total_steps=10**9) as s:
+        for _ in s.steps():
+            pass
+    assert s.status.startswith("stopped at the") and s.step < 10**9
+
+
+def test_first_ctrl_c_finishes_the_step(tmp_path, capsys):
+    with TrainSession(_cfg(tmp_path), "t", total_steps=100) as s:
+        for step in s.steps():
+            if step == 3:
+                os.kill(os.getpid(), signal.SIGINT)
+    assert s.status == "interrupted" and s.step == 4
+    assert "--resume" in capsys.readouterr().err
+
+
+def test_second_ctrl_c_saves_through_on_interrupt_and_exits_130(tmp_path):
+    saved = []
+    with pytest.raises(SystemExit) as exc:
+        with TrainSession(_cfg(tmp_path), "t", total_steps=100, on_interrupt=lambda s: saved.append(s.step)) as s:
+            for step in s.steps():
+                if step == 3:
+                    raise KeyboardInterrupt
+    assert exc.value.code == 130 and saved == [3]
