@@ -72,9 +72,7 @@ def test_dcgan_on_an_odd_image_size_is_a_clear_error(tmp_path, capsys):
     for cls in ("a", "b"):
         (tmp_path / "imgs" / cls).mkdir(parents=True)
         for i in range(5):
-            Image.fromarray(rng.integers(0, 255, (27, 27), dtype=np.uint8)).save(
-                tmp_path / "imgs" / cls / f"{i}.png"
-            )
+            Image.fromarray(rng.integers(0, 255, (27, 27), dtype=np.uint8)).save(tmp_path / "imgs" / cls / f"{i}.png")
     args = ["generate", "train", "--model", "dcgan", "--data", tmp_path / "imgs", "--out", tmp_path / "r"]
     code, err = cli_error(capsys, *args, *TINY)
     assert code == 2 and "image side" in err and "27" in err

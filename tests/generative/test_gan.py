@@ -32,10 +32,7 @@ def sig(v):
 
 
 def test_bce_gan_losses_by_hand():
-    d_hand = (
-        -sum(math.log(sig(v)) for v in REAL.tolist()) / 4
-        - sum(math.log(1 - sig(v)) for v in FAKE.tolist()) / 3
-    )
+    d_hand = -sum(math.log(sig(v)) for v in REAL.tolist()) / 4 - sum(math.log(1 - sig(v)) for v in FAKE.tolist()) / 3
     g_hand = -sum(math.log(sig(v)) for v in FAKE.tolist()) / 3
     sat_hand = sum(math.log(1 - sig(v)) for v in FAKE.tolist()) / 3
     assert float(discriminator_loss(REAL, FAKE)) == pytest.approx(d_hand, rel=1e-12)
@@ -91,9 +88,7 @@ def test_gradient_penalty_on_known_critics():
     assert float(gp.detach()) == pytest.approx(float((x.norm(dim=1) - 1).pow(2).mean()), rel=1e-12)
     # a 1-Lipschitz critic with unit gradient norm has zero penalty
     u = torch.tensor([0.6, 0.8], dtype=torch.float64)
-    assert float(gradient_penalty(lambda v: v @ u, real[:, 0], fake[:, 0], g).detach()) == pytest.approx(
-        0.0, abs=1e-12
-    )
+    assert float(gradient_penalty(lambda v: v @ u, real[:, 0], fake[:, 0], g).detach()) == pytest.approx(0.0, abs=1e-12)
 
 
 def test_gradient_penalty_is_differentiable_in_the_critic():

@@ -25,9 +25,7 @@ def cfg_of(model, out, **kw):
 def test_resume_equals_an_uninterrupted_run(tmp_path, model, extra):
     straight, _ = train(cfg_of(model, tmp_path / "a", epochs=2, **extra))
     first, _ = train(cfg_of(model, tmp_path / "b", epochs=1, **extra))
-    resumed, metrics = train(
-        cfg_of(model, tmp_path / "b", epochs=2, **extra).replace(resume=str(first), out=None)
-    )
+    resumed, metrics = train(cfg_of(model, tmp_path / "b", epochs=2, **extra).replace(resume=str(first), out=None))
     a, b = load_file(straight / "model.safetensors"), load_file(resumed / "model.safetensors")
     assert a.keys() == b.keys()
     for k in a:

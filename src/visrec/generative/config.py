@@ -80,9 +80,13 @@ class GenerativeConfig(TrainRunConfig):
                 f"--kernel-size must be odd (a masked convolution has a centre); got {self.kernel_size}."
             )
         if not 0.0 < self.val_fraction < 1.0:
-            raise ParameterError(
-                f"--val-fraction (the held-out share) must be in (0, 1); got {self.val_fraction}."
-            )
+            raise ParameterError(f"--val-fraction (the held-out share) must be in (0, 1); got {self.val_fraction}.")
+        for name in ("test_data", "val_size"):
+            if getattr(self, name) is not None:
+                raise ParameterError(
+                    f"visrec generate holds out a seeded share of --data (--val-fraction); "
+                    f"--{name.replace('_', '-')} is not supported here. Drop it."
+                )
         if self.resolved_binarize() == "none" and self.bernoulli:
             raise ParameterError(
                 f"--model {self.model} with a Bernoulli output needs binary data: pass --binarize sample or "
