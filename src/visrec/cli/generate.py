@@ -65,25 +65,16 @@ def train_cmd(
     layers: int = typer.Option(None, "--layers", help="PixelCNN/RNN blocks (default 5)."),
     gated: bool = typer.Option(None, "--gated/--no-gated", help="PixelCNN: gated activation blocks."),
     latent_dim: int = typer.Option(None, "--latent-dim", help="VAE / autoencoder: size of z (default 20)."),
-    width: int = typer.Option(
-        None, "--width", help="Conv width of the VAE, autoencoder and GANs (default 32)."
-    ),
+    width: int = typer.Option(None, "--width", help="Conv width of the VAE, autoencoder and GANs (default 32)."),
     arch: str = typer.Option(None, "--arch", help="VAE: conv | mlp (default conv)."),
     likelihood: str = typer.Option(None, "--likelihood", help="VAE decoder: bernoulli | gaussian."),
-    iwae_k: int = typer.Option(
-        None, "--iwae-k", help="VAE: importance samples of the final NLL (default 100)."
-    ),
+    iwae_k: int = typer.Option(None, "--iwae-k", help="VAE: importance samples of the final NLL (default 100)."),
     noise_dim: int = typer.Option(None, "--noise-dim", help="GANs: size of z ~ U[-1, 1] (default 96)."),
-    d_steps: int = typer.Option(
-        None, "--d-steps", help="GANs: discriminator steps per generator step (k, default 1)."
-    ),
-    gp_weight: float = typer.Option(
-        None, "--gp-weight", help="WGAN-GP: gradient-penalty weight (default 10)."
-    ),
+    d_steps: int = typer.Option(None, "--d-steps", help="GANs: discriminator steps per generator step (k, default 1)."),
+    gp_weight: float = typer.Option(None, "--gp-weight", help="WGAN-GP: gradient-penalty weight (default 10)."),
     beta1: float = typer.Option(None, "--beta1", help="GANs: Adam beta1 (default 0.5)."),
-    samples_every: int = typer.Option(
-        None, "--samples-every", help="Epochs between sample grids (0 = end only)."
-    ),
+    eval_size: int = typer.Option(None, "--eval-size", help="Held-out images scored each epoch (default 0 = all)."),
+    samples_every: int = typer.Option(None, "--samples-every", help="Epochs between sample grids (0 = end only)."),
     limit: int = LimitOpt,
     overfit: int = OverfitOpt,
     seed: int = SeedOpt,
@@ -127,9 +118,7 @@ def sample_cmd(
     n: int = typer.Option(64, "--n", help="Number of samples."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed."),
     temperature: float = typer.Option(1.0, "--temperature", help="PixelCNN/RNN softmax temperature."),
-    out: Path = typer.Option(
-        None, "--out", help="PNG to write (default RUN/plots/samples-<n>-seed<seed>.png)."
-    ),
+    out: Path = typer.Option(None, "--out", help="PNG to write (default RUN/plots/samples-<n>-seed<seed>.png)."),
     neighbours: bool = typer.Option(
         False, "--neighbours", help="Also write each sample beside its nearest training image."
     ),
@@ -159,9 +148,7 @@ def interpolate_cmd(
     out: Path = typer.Option(None, "--out", help="Folder for the PNGs (default RUN/plots/latent)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the end points."),
     classifier: Path = typer.Option(None, "--classifier", help="Digit classifier run (for --arithmetic)."),
-    arithmetic: str = typer.Option(
-        None, "--arithmetic", help="Vector arithmetic a-b+c on digit classes, e.g. 7-1+4."
-    ),
+    arithmetic: str = typer.Option(None, "--arithmetic", help="Vector arithmetic a-b+c on digit classes, e.g. 7-1+4."),
 ) -> None:
     """Latent interpolations, traversals, the 2-D manifold and vector arithmetic (VAE, autoencoder, GANs).
 
@@ -182,9 +169,7 @@ def interpolate_cmd(
 @gen_app.command("evaluate")
 def evaluate_cmd(
     run: Path = RunArg,
-    classifier: Path = typer.Option(
-        None, "--classifier", help="Digit classifier run: adds the sample scores."
-    ),
+    classifier: Path = typer.Option(None, "--classifier", help="Digit classifier run: adds the sample scores."),
     n: int = typer.Option(1000, "--n", help="Samples scored by the classifier."),
     iwae_k: int = typer.Option(100, "--iwae-k", help="VAE: importance samples of the NLL."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed."),
@@ -221,9 +206,7 @@ def classifier_cmd(
     """
     from visrec.generative.evaluation import DigitClassifierConfig, train_digit_classifier
 
-    options = {
-        k: v for k, v in locals().items() if k not in ("DigitClassifierConfig", "train_digit_classifier")
-    }
+    options = {k: v for k, v in locals().items() if k not in ("DigitClassifierConfig", "train_digit_classifier")}
     path, metrics = train_digit_classifier(config_from_cli(DigitClassifierConfig, None, **options))
     typer.echo(f"held-out accuracy {metrics['test_acc']:.4f} ({metrics['data']})")
     done(path)

@@ -91,9 +91,7 @@ def _state(modules, optimizers, rng: torch.Generator, session, step: int, model_
 
 def _restore(tensors, meta, modules, optimizers, rng: torch.Generator) -> int:
     for name, module in modules.items():
-        module.load_state_dict(
-            {k[len(name) + 1 :]: v for k, v in tensors.items() if k.startswith(f"{name}/")}
-        )
+        module.load_state_dict({k[len(name) + 1 :]: v for k, v in tensors.items() if k.startswith(f"{name}/")})
     for name, opt in optimizers.items():
         sub = {k[len(name) + 5 :]: v for k, v in tensors.items() if k.startswith(f"opt_{name}/")}
         optimizer_from_tensors(opt, sub, meta["optimizers"][name])
@@ -200,8 +198,7 @@ def train(cfg: GenerativeConfig) -> tuple[Path, dict]:
                 m.train()
             lo = pos * cfg.batch_size * k
             batches = [
-                data.train[perm[lo + j * cfg.batch_size : lo + (j + 1) * cfg.batch_size]].to(device)
-                for j in range(k)
+                data.train[perm[lo + j * cfg.batch_size : lo + (j + 1) * cfg.batch_size]].to(device) for j in range(k)
             ]
             if cfg.is_gan:
                 real = [model_input(cfg.model, b, data.levels) for b in batches]
@@ -215,7 +212,7 @@ def train(cfg: GenerativeConfig) -> tuple[Path, dict]:
                     rng,
                     cfg.gp_weight,
                 )
-                s.log(loss=out["d_loss"])
+                s.log(loss=out["d_loss"])  # a GAN's "train_loss" is the running discriminator loss
                 gan_sums = out
             else:
                 x = model_input(cfg.model, batches[0], data.levels, cfg.likelihood)
@@ -236,11 +233,7 @@ def train(cfg: GenerativeConfig) -> tuple[Path, dict]:
                     record.update({f"val_{k2}": v for k2, v in scores.items()})
                     record["val_loss"] = next(iter(scores.values()))
                 s.record(epoch=float(e), **record)
-                if (
-                    cfg.samples_every
-                    and e % cfg.samples_every == 0
-                    and cfg.model not in ("pixelcnn", "pixelrnn")
-                ):
+                if cfg.samples_every and e % cfg.samples_every == 0 and cfg.model not in ("pixelcnn", "pixelrnn"):
                     save_grid(gm.sample(64, seed=cfg.seed), s.run.plots / f"samples-epoch{e}.png")
                 s.run.save_checkpoint("last", *_state(modules, optimizers, rng, s, step + 1, model_meta))
         if s.status != "completed":
@@ -249,16 +242,14 @@ def train(cfg: GenerativeConfig) -> tuple[Path, dict]:
         s.run.save_model(tensors, model_meta)
         metrics = {"model": cfg.model, "data": data.describe(), "epochs_done": s.step / steps_per_epoch}
         if not cfg.is_gan:
-            final = evaluate_heldout(
-                gm, data.test, iwae_k=cfg.iwae_k if cfg.model == "vae" else 0, seed=cfg.seed
-            )
+            final = evaluate_heldout(gm, data.test, iwae_k=cfg.iwae_k if cfg.model == "vae" else 0, seed=cfg.seed)
             metrics.update({f"test_{k2}": v for k2, v in final.items()})
         n_show = 16 if cfg.model in ("pixelcnn", "pixelrnn") else 32
         samples = gm.sample(n_show, seed=cfg.seed)
         save_grid(samples, s.run.plots / "samples.png")
         samples_with_neighbours(
             samples,
-            data.train.permute(0, 2, 3, 1).numpy() * (255 if data.levels == 2 else 1),
+            gm.real_images(data.train),
             s.run.plots / "samples-nearest-train.png",
         )
         if cfg.is_gan:
