@@ -236,7 +236,9 @@ def train(cfg: GenerativeConfig) -> tuple[Path, dict]:
                 if cfg.samples_every and e % cfg.samples_every == 0 and cfg.model not in ("pixelcnn", "pixelrnn"):
                     save_grid(gm.sample(64, seed=cfg.seed), s.run.plots / f"samples-epoch{e}.png")
                 s.run.save_checkpoint("last", *_state(modules, optimizers, rng, s, step + 1, model_meta))
-        if s.status != "completed":
+        if s.status != "completed":  # budget or Ctrl-C mid-epoch: record where it stopped, keep a checkpoint
+            if s.step % steps_per_epoch and s.running_loss is not None:
+                s.record(epoch=s.step / steps_per_epoch, train_loss=s.running_loss)
             s.run.save_checkpoint("last", *_state(modules, optimizers, rng, s, s.step, model_meta))
         tensors = {f"{n_}/{k2}": v for n_, m in modules.items() for k2, v in m.state_dict().items()}
         s.run.save_model(tensors, model_meta)
