@@ -1,5 +1,6 @@
 """The autoencoder: shapes, L2 loss by hand, and the few-label probe of its encoder's features."""
 
+import pytest
 import torch
 from torch import nn
 
@@ -17,6 +18,7 @@ def test_autoencoder_shapes_and_l2_loss():
     torch.testing.assert_close(ae.loss(x), by_hand)
 
 
+@pytest.mark.slow
 def test_few_label_probe_with_the_identity_encoder_equals_the_pixel_baseline():
     data = load_generative_data("digits")
     g = torch.Generator().manual_seed(0)
