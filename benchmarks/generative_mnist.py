@@ -114,7 +114,7 @@ def main() -> None:
         nll = scores.get("test_iwae_nll", scores.get("test_nll"))
         rows.append(
             (
-                name,
+                f"{name} (n={scores['n']})",
                 train_s / 60,
                 metrics.get("epochs_done"),
                 scores.get("test_neg_elbo"),
