@@ -6,6 +6,7 @@ from torch import nn
 
 from visrec.generative import PixelCNN, PixelRNN
 from visrec.generative._errors import ParameterError
+from visrec.generative.gated_pixelcnn import GatedPixelCNN
 from visrec.generative.masked_conv import MaskedConv2d, build_mask
 
 
@@ -116,3 +117,16 @@ def test_mask_errors_are_clear():
         MaskedConv2d(3, 4, 3, "A", groups_color=3)
     with pytest.raises(ParameterError, match="grayscale"):
         PixelRNN(in_channels=3)
+
+
+def test_gated_two_stack_pixelcnn_is_causal_and_has_no_blind_spot():
+    model = randomize(GatedPixelCNN(hidden=4, layers=3, kernel_size=3, output="bernoulli"))
+    _, jac = check_causal(lambda x: model.network(x)[0], 1, 6, 6, lambda co: 0, strict=True)
+    # within its receptive field every earlier pixel reaches pixel (5, 3), including those up and to the
+    # right, which stacked masked 3x3 convolutions never see (their blind spot)
+    seen = jac[0, 5, 3][0]
+    assert torch.all(seen[3:5] > 0) and torch.all(seen[5, :3] > 0)
+    assert seen[4, 5] > 0
+    masked = randomize(PixelCNN(1, 4, 2, 3, output="bernoulli"))
+    _, jac_m = check_causal(lambda x: masked.network(x)[0], 1, 6, 6, lambda co: 0, strict=True)
+    assert jac_m[0, 5, 3][0, 4, 5] == 0  # the masked stack's blind spot: one row up, two columns right

@@ -8,6 +8,7 @@ import torch
 
 from visrec.generative import PixelCNN, PixelRNN
 from visrec.generative._errors import ParameterError
+from visrec.generative.gated_pixelcnn import GatedPixelCNN
 
 
 def all_images(c, h, w, levels):
@@ -29,6 +30,8 @@ def randomized(model, std=0.7):
         (PixelCNN(1, 4, 1, 3, output="softmax", levels=3), (1, 2, 2), 3),
         (PixelCNN(3, 6, 1, 3, output="softmax", levels=3, gated=True), (3, 1, 2), 3),
         (PixelRNN(hidden=3, layers=1, output="bernoulli"), (1, 2, 3), 2),
+        (GatedPixelCNN(hidden=3, layers=2, kernel_size=3, output="bernoulli"), (1, 2, 3), 2),
+        (GatedPixelCNN(hidden=3, layers=2, kernel_size=3, output="softmax", levels=3), (1, 2, 2), 3),
         (PixelRNN(hidden=3, layers=1, output="softmax", levels=3), (1, 2, 2), 3),
     ],
 )

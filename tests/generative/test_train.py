@@ -40,13 +40,20 @@ def test_resume_equals_an_uninterrupted_run(tmp_path, model, extra):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "model,key,factor",
-    [("pixelcnn", "nll", 0.4), ("pixelrnn", "nll", 0.4), ("vae", "neg_elbo", 0.5), ("ae", "l2", 0.2)],
+    "model,key,factor,extra",
+    [
+        ("pixelcnn", "nll", 0.4, {}),
+        ("pixelcnn", "nll", 0.4, {"stacks": True}),
+        ("pixelrnn", "nll", 0.4, {}),
+        ("vae", "neg_elbo", 0.5, {}),
+        ("ae", "l2", 0.2, {}),
+    ],
 )
-def test_explicit_models_and_autoencoder_overfit_a_tiny_set(tmp_path, model, key, factor):
+def test_explicit_models_and_autoencoder_overfit_a_tiny_set(tmp_path, model, key, factor, extra):
     cfg = cfg_of(
         model,
         tmp_path / "r",
+        **extra,
         overfit=16,
         batch_size=4,
         epochs=60,

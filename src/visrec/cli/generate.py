@@ -64,6 +64,9 @@ def train_cmd(
     hidden: int = typer.Option(None, "--hidden", help="PixelCNN/RNN feature channels (default 64)."),
     layers: int = typer.Option(None, "--layers", help="PixelCNN/RNN blocks (default 5)."),
     gated: bool = typer.Option(None, "--gated/--no-gated", help="PixelCNN: gated activation blocks."),
+    stacks: bool = typer.Option(
+        None, "--stacks/--no-stacks", help="PixelCNN: Gated PixelCNN's vertical + horizontal stacks (grayscale)."
+    ),
     latent_dim: int = typer.Option(None, "--latent-dim", help="VAE / autoencoder: size of z (default 20)."),
     width: int = typer.Option(None, "--width", help="Conv width of the VAE, autoencoder and GANs (default 32)."),
     arch: str = typer.Option(None, "--arch", help="VAE: conv | mlp (default conv)."),

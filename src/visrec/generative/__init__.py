@@ -8,6 +8,7 @@ from visrec.generative.autoencoder import ConvAutoencoder, few_label_probe
 from visrec.generative.autoregressive import AutoregressiveImageModel
 from visrec.generative.backbones import ConvDecoder, ConvEncoder
 from visrec.generative.data import GenerativeData, binarize_images, load_generative_data
+from visrec.generative.gated_pixelcnn import GatedPixelCNN
 from visrec.generative.masked_conv import MaskedConv2d, build_mask
 from visrec.generative.pixelcnn import PixelCNN
 from visrec.generative.pixelrnn import PixelRNN, RowLSTM
@@ -18,6 +19,7 @@ __all__ = [
     "ConvAutoencoder",
     "ConvDecoder",
     "ConvEncoder",
+    "GatedPixelCNN",
     "GenerativeData",
     "VAE",
     "binarize_images",

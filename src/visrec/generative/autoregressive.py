@@ -47,8 +47,7 @@ class AutoregressiveImageModel(nn.Module):
         """Validate x of shape (N, C, H, W) holding integer levels; return it unchanged."""
         if x.ndim != 4 or x.shape[1] != self.in_channels:
             raise ParameterError(
-                f"{type(self).__name__} expects images of shape (N, {self.in_channels}, H, W); got "
-                f"{tuple(x.shape)}."
+                f"{type(self).__name__} expects images of shape (N, {self.in_channels}, H, W); got {tuple(x.shape)}."
             )
         if x.numel() and (x.min() < 0 or x.max() > self.levels - 1):
             raise ParameterError(

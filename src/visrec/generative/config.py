@@ -45,6 +45,7 @@ class GenerativeConfig(TrainRunConfig):
     layers: int = 5
     kernel_size: int = 7
     gated: bool = False
+    stacks: bool = False  # Gated PixelCNN's vertical + horizontal stacks (no blind spot; grayscale)
     # autoencoder / VAE
     latent_dim: int = 20
     width: int = 32

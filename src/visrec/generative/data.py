@@ -114,18 +114,14 @@ def load_generative_data(
     n = len(ds)
     n_test = int(round(test_fraction * n))
     if n_test < 1 or n - n_test < 1:
-        raise DataError(
-            f"{spec} has {n} images, too few to split {1 - test_fraction:.0%} / {test_fraction:.0%}."
-        )
+        raise DataError(f"{spec} has {n} images, too few to split {1 - test_fraction:.0%} / {test_fraction:.0%}.")
     order = np.random.default_rng(seed).permutation(n)
     train_idx, test_idx = order[: n - n_test], order[n - n_test :]
     if limit is not None:
         keep = np.concatenate([train_idx[ds.labels[train_idx] == k][:limit] for k in np.unique(ds.labels)])
         train_idx = np.sort(keep)
     if overfit:
-        train_idx = np.random.default_rng(seed + 1).choice(
-            train_idx, min(overfit, len(train_idx)), replace=False
-        )
+        train_idx = np.random.default_rng(seed + 1).choice(train_idx, min(overfit, len(train_idx)), replace=False)
     images = binarize_images(ds.images, binarize, seed=seed + 12345)  # (N, H, W, C), one fixed draw
     chw = torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2)))  # (N, C, H, W) uint8
     labels = torch.from_numpy(ds.labels)

@@ -28,9 +28,7 @@ def _probe(gm, data, labels_per_class: int, seed: int) -> dict:
     """Softmax on the frozen encoder's codes vs on pixels, with ``labels_per_class`` labels per class."""
     rng = np.random.default_rng(seed)
     labels = data.train_labels.numpy()
-    idx = np.concatenate(
-        [rng.permutation(np.flatnonzero(labels == k))[:labels_per_class] for k in np.unique(labels)]
-    )
+    idx = np.concatenate([rng.permutation(np.flatnonzero(labels == k))[:labels_per_class] for k in np.unique(labels)])
     x_train, x_test = to_unit(data.train[idx], gm.levels), to_unit(data.test, gm.levels)
     out = few_label_probe(
         gm.net.encoder.cpu(),

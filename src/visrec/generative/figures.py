@@ -37,9 +37,7 @@ def tile(images: np.ndarray, ncol: int, pad: int = 1, fill: int = 128) -> np.nda
     out = np.full((rows * (h + pad) + pad, ncol * (w + pad) + pad, c), fill, np.uint8)
     for k in range(n):
         r, q = divmod(k, ncol)
-        out[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + q * (w + pad) : pad + q * (w + pad) + w] = (
-            images[k]
-        )
+        out[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + q * (w + pad) : pad + q * (w + pad) + w] = images[k]
     return out
 
 
@@ -171,6 +169,4 @@ def _check_latent(model, need: int) -> None:
     if model.latent_dim is None:
         raise ParameterError(f"{model.name} has no latent space; this figure needs a vae, ae or GAN run.")
     if model.latent_dim < need:
-        raise ParameterError(
-            f"This figure needs a latent of size >= {need}; the model has {model.latent_dim}."
-        )
+        raise ParameterError(f"This figure needs a latent of size >= {need}; the model has {model.latent_dim}.")

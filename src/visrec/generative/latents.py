@@ -27,9 +27,7 @@ def parse_arithmetic(text: str) -> tuple[int, int, int]:
         b, c = rest.split("+", 1)
         return int(a), int(b), int(c)
     except ValueError:
-        raise ParameterError(
-            f"--arithmetic expects 'a-b+c' with class numbers, e.g. 7-1+4; got {text!r}."
-        ) from None
+        raise ParameterError(f"--arithmetic expects 'a-b+c' with class numbers, e.g. 7-1+4; got {text!r}.") from None
 
 
 def codes_of_class(gm, classifier, cls: int, n: int = 3, seed: int = 0, pool: int = 512) -> torch.Tensor:

@@ -11,6 +11,7 @@ from torch import nn
 
 from visrec.generative.autoencoder import ConvAutoencoder
 from visrec.generative.gan.dcgan import dcgan_discriminator, dcgan_generator
+from visrec.generative.gated_pixelcnn import GatedPixelCNN
 from visrec.generative.pixelcnn import PixelCNN
 from visrec.generative.pixelrnn import PixelRNN
 from visrec.generative.vae import conv_vae, mlp_vae
@@ -22,11 +23,9 @@ def architecture(cfg, image_shape: tuple[int, int, int], levels: int) -> dict:
     """The keyword arguments that rebuild ``cfg.model`` (stored in model.json as "build")."""
     c, h, w = image_shape
     if cfg.model in ("pixelcnn", "pixelrnn"):
-        arch = dict(
-            in_channels=c, hidden=cfg.hidden, layers=cfg.layers, output=cfg.resolved_output(), levels=levels
-        )
+        arch = dict(in_channels=c, hidden=cfg.hidden, layers=cfg.layers, output=cfg.resolved_output(), levels=levels)
         if cfg.model == "pixelcnn":
-            arch.update(kernel_size=cfg.kernel_size, gated=cfg.gated)
+            arch.update(kernel_size=cfg.kernel_size, gated=cfg.gated, stacks=cfg.stacks)
         return arch
     if cfg.model == "vae":
         return dict(
@@ -43,8 +42,9 @@ def architecture(cfg, image_shape: tuple[int, int, int], levels: int) -> dict:
     return dict(noise_dim=cfg.noise_dim, channels=c, image_size=h, width=cfg.width, norm=norm)
 
 
-def _pixelcnn(**kw) -> dict[str, nn.Module]:
-    return {"model": PixelCNN(**kw)}
+def _pixelcnn(stacks: bool = False, gated: bool = False, **kw) -> dict[str, nn.Module]:
+    """PixelCNN on masked convolutions (optionally gated units), or the two-stack Gated PixelCNN."""
+    return {"model": GatedPixelCNN(**kw) if stacks else PixelCNN(gated=gated, **kw)}
 
 
 def _pixelrnn(**kw) -> dict[str, nn.Module]:

@@ -79,9 +79,7 @@ class PixelCNN(AutoregressiveImageModel):
     ):
         super().__init__(in_channels, output, levels)
         if hidden < in_channels or hidden % in_channels:
-            raise ParameterError(
-                f"hidden must be a positive multiple of in_channels={in_channels}; got {hidden}."
-            )
+            raise ParameterError(f"hidden must be a positive multiple of in_channels={in_channels}; got {hidden}.")
         if layers < 0:
             raise ParameterError(f"layers must be >= 0; got {layers}.")
         c = in_channels

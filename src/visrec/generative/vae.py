@@ -81,9 +81,7 @@ class VAE(nn.Module):
         """x -> (mu, logvar), each (N, Z)."""
         h = self.encoder(x)
         if h.shape[-1] != 2 * self.latent_dim:
-            raise ParameterError(
-                f"The encoder must output (N, 2Z) = (N, {2 * self.latent_dim}); got {tuple(h.shape)}."
-            )
+            raise ParameterError(f"The encoder must output (N, 2Z) = (N, {2 * self.latent_dim}); got {tuple(h.shape)}.")
         return h.chunk(2, dim=1)
 
     def log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:

@@ -84,9 +84,7 @@ class GenerativeModel:
         """z for sampling: uniform [-1, 1] (GANs, the course's ``sample_noise``) or N(0, I) (VAE; the
         autoencoder has no prior, so its "samples" from N(0, I) codes are not meant to look like data)."""
         if self.latent_dim is None:
-            raise ParameterError(
-                f"{self.name} has no latent space; interpolation needs a vae, ae or GAN run."
-            )
+            raise ParameterError(f"{self.name} has no latent space; interpolation needs a vae, ae or GAN run.")
         if "generator" in self.modules:
             return sample_noise(n, self.latent_dim, generator).to(self.device)
         return torch.randn(n, self.latent_dim, generator=generator).to(self.device)

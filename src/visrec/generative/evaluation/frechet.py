@@ -50,7 +50,5 @@ def frechet_distance_from_features(f1: np.ndarray, f2: np.ndarray) -> float:
     """d^2 between Gaussians fitted (mean, unbiased covariance) to features f1 (N1, D) and f2 (N2, D)."""
     f1, f2 = np.asarray(f1, np.float64), np.asarray(f2, np.float64)
     if f1.ndim != 2 or f2.ndim != 2 or f1.shape[1] != f2.shape[1] or min(len(f1), len(f2)) < 2:
-        raise ParameterError(
-            f"Features must be (N, D) with the same D and N >= 2; got {f1.shape}, {f2.shape}."
-        )
+        raise ParameterError(f"Features must be (N, D) with the same D and N >= 2; got {f1.shape}, {f2.shape}.")
     return frechet_distance(f1.mean(0), np.cov(f1, rowvar=False), f2.mean(0), np.cov(f2, rowvar=False))

@@ -41,9 +41,7 @@ def sample_quality(classifier, samples: np.ndarray, real: np.ndarray, threshold:
     a, b = real[order[:half]], real[order[half:]]
     n = min(len(samples), len(a))
     if n < 10:
-        raise ParameterError(
-            f"Need at least 10 samples and 20 real images to score; got {len(samples)}, {len(real)}."
-        )
+        raise ParameterError(f"Need at least 10 samples and 20 real images to score; got {len(samples)}, {len(real)}.")
     probs, feats = classifier.probe(samples[:n])
     _, feats_a = classifier.probe(a[:n])
     probs_b, feats_b = classifier.probe(b)

@@ -71,9 +71,7 @@ class DCGANGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if z.ndim != 2 or z.shape[1] != self.noise_dim:
-            raise ParameterError(
-                f"The generator expects z of shape (N, {self.noise_dim}); got {tuple(z.shape)}."
-            )
+            raise ParameterError(f"The generator expects z of shape (N, {self.noise_dim}); got {tuple(z.shape)}.")
         return self.net(z[:, :, None, None])  # (N, Z, 1, 1) -> (N, C, s, s)
 
 
