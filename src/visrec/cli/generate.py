@@ -105,8 +105,10 @@ def train_cmd(
     from visrec.generative.config import GenerativeConfig
     from visrec.generative.train import train
 
-    if resume is not None and config is None:
-        config = Path(resume) / "config.json"  # a resumed run keeps its settings unless overridden
+    if resume is not None:
+        if config is None:
+            config = Path(resume) / "config.json"  # a resumed run keeps its settings unless overridden
+        overwrite = False if overwrite is None else overwrite  # the original --overwrite is not repeated
     options = {k: v for k, v in locals().items() if k not in ("config", "GenerativeConfig", "train")}
     cfg = config_from_cli(GenerativeConfig, config, **options)
     path, metrics = train(cfg)
