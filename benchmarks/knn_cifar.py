@@ -26,6 +26,7 @@ import numpy as np
 import sklearn
 from sklearn.neighbors import KNeighborsClassifier
 
+from _paths import CIFAR_JPEG  # ../shared/data relative to the checkout
 from visrec.classic import KNearestNeighbor
 from visrec.classic.neighbors import kneighbors
 from visrec.data.load import load_dataset
@@ -147,7 +148,7 @@ def part_speed(args, Xtr, ytr, Xva, yva, images_tr):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default="/work/shared/data/cifar10-jpeg/train")
+    ap.add_argument("--data", default=str(CIFAR_JPEG))
     ap.add_argument("--part", choices=["accuracy", "speed", "all"], default="all")
     ap.add_argument("--cv-subsample", type=int, default=5000)
     ap.add_argument("--l1-cv-subsample", type=int, default=2000)

@@ -28,6 +28,7 @@ import numpy as np
 import sklearn
 from sklearn.linear_model import SGDClassifier
 
+from _paths import CIFAR_JPEG  # ../shared/data relative to the checkout
 from visrec.classic import LinearClassifier
 from visrec.classic.features import FeatureExtractor
 from visrec.data.cache import cache_dir
@@ -92,7 +93,7 @@ def features(ds, tr, va):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default="/work/shared/data/cifar10-jpeg/train")
+    ap.add_argument("--data", default=str(CIFAR_JPEG))
     ap.add_argument("--iters", type=int, default=1500)
     ap.add_argument("--pixel-lrs", default="1e-7,3e-7", help="learning rates tried on raw pixels")
     ap.add_argument("--pixel-regs", default="2.5e4,5e4", help="regularization strengths tried on raw pixels")

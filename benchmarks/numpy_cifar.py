@@ -1,6 +1,6 @@
 """CIFAR-10 accuracy and wall time of the NumPy engine (issue: the NumPy deep-learning engine, section 9).
 
-Data: /work/shared/data/cifar10-jpeg/train (50,000 JPEGs), seeded stratified 49,000 / 1,000 split (seed 0);
+Data: ../shared/data/cifar10-jpeg/train (50,000 JPEGs), seeded stratified 49,000 / 1,000 split (seed 0);
 the test split is withheld, so the numbers are validation accuracies.
 
     python benchmarks/numpy_cifar.py --model twolayer
@@ -23,7 +23,9 @@ import platform
 import sys
 import time
 
-CIFAR = os.environ.get("VISREC_CIFAR_JPEG", "/work/shared/data/cifar10-jpeg/train")
+from _paths import CIFAR_JPEG  # ../shared/data relative to the checkout
+
+CIFAR = os.environ.get("VISREC_CIFAR_JPEG", str(CIFAR_JPEG))
 
 CONFIGS = {
     "twolayer": {

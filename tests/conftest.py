@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
+
+# Test files are imported by path (--import-mode=importlib), so two packages may both have test_models.py;
+# the shared testers (tests/_testers.py) are imported by name from this folder.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("VISREC_NO_PROGRESS", "1")

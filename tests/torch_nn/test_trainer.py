@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from visrec.torch_nn.checkpoint import load_predictor, load_tensors
+from visrec.torch_nn.checkpoint import load_tensors
+from visrec.torch_nn.predictor import load_predictor
 from visrec.torch_nn.train_config import TrainConfig
 from visrec.torch_nn.trainer import train
 from visrec.utils.errors import TrainingDiverged
@@ -162,7 +163,7 @@ def test_wall_clock_budget_stops_cleanly(tmp_path):
 
 def test_ensemble_of_identical_runs_equals_one_run(tmp_path):
     from visrec.data.load import load_dataset
-    from visrec.torch_nn.tta import ensemble_predict_proba
+    from visrec.torch_nn.predictor import ensemble_predict_proba
 
     run = train(_cfg(tmp_path, "ens", epochs=1))
     images = load_dataset("digits").images[:5]

@@ -30,10 +30,10 @@ SeedOpt = typer.Option(0, "--seed", help="Random seed (default 0).")
 
 
 def _out(out: Path | None, name: str) -> Path:
-    """``out`` as given, else a new ``runs/lab-<name>-<time>``."""
+    """``out/<name>`` when --out is given, else a new ``runs/lab-<name>-<time>``."""
     import time
 
-    path = Path(out) if out is not None else Path("runs") / f"lab-{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    path = Path(out) / name if out is not None else Path("runs") / f"lab-{name}-{time.strftime('%Y%m%d-%H%M%S')}"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -28,6 +28,12 @@ COMMAND_MODULES = [
     "visrec.cli.summary",
     "visrec.cli.export",
     "visrec.cli.runs",
+    "visrec.cli.charrnn",
+    "visrec.cli.caption",
+    "visrec.cli.explain",
+    "visrec.cli.rl",
+    "visrec.cli.segment",
+    "visrec.cli.detect",
     "visrec.cli.generate",
 ]
 

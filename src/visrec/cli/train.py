@@ -80,21 +80,13 @@ def engine_of(resume: str | None, engine: str | None) -> str:
 
 
 def run_numpy(options: dict, config: str | None) -> Path:
-    import json
+    """The NumPy engine: :func:`visrec.numpy_nn.train.train`, then the run's figures."""
+    from visrec.cli.train_numpy import run_config
+    from visrec.numpy_nn.config import NumpyTrainConfig
 
-    from visrec.cli.train_numpy import run
-
-    cfg = {}
-    if config is not None:
-        cfg.update(json.loads(Path(config).read_text()))
-    cfg.update(options)
-    if "model" in cfg and cfg["model"] not in NUMPY_MODELS:
-        raise ParameterError(f"--engine numpy trains one of {NUMPY_MODELS}; got --model {cfg['model']!r}.")
-    if cfg.get("dropout") is not None:
-        # `visrec train --dropout` is the probability of DROPPING a unit for both engines (torch's
-        # convention); the NumPy engine's inverted dropout takes the KEEP probability p of Lecture 7.
-        cfg["dropout"] = 1.0 - float(cfg["dropout"])
-    return run(cfg)
+    if options.get("model") is not None and options["model"] not in NUMPY_MODELS:
+        raise ParameterError(f"--engine numpy trains one of {NUMPY_MODELS}; got --model {options['model']!r}.")
+    return run_config(config_from_cli(NumpyTrainConfig, config, **options))
 
 
 def register(app: typer.Typer) -> None:
@@ -143,7 +135,9 @@ def register(app: typer.Typer) -> None:
             None, "--norm", help="Normalization (models that take one), e.g. batchnorm."
         ),
         augment: str = typer.Option(
-            None, "--augment", help="Comma list: flip,crop,jitter,pca,affine,cutout."
+            None, "--augment",
+            help="Comma list: flip,altflip,crop,jitter,pca,affine,cutout (altflip: each image mirrored in every "
+            "other epoch)."
         ),
         amp: bool = typer.Option(None, "--amp/--no-amp", help="Mixed precision (fp16 CUDA, bf16 CPU)."),
         compile: bool = typer.Option(None, "--compile/--no-compile", help="torch.compile the model."),
@@ -168,6 +162,14 @@ def register(app: typer.Typer) -> None:
         threads: int = ThreadsOpt,
         progress: bool = ProgressOpt,
         tensorboard: bool = TensorboardOpt,
+        eval_every: int = typer.Option(None, "--eval-every", help="Evaluate and checkpoint every N epochs (1)."),
+        tta_translate: int = typer.Option(
+            None, "--tta-translate", help="With --tta: also views shifted by +-N pixels (0 = flips only)."
+        ),
+        budget_includes_eval: bool = typer.Option(
+            None, "--eval-in-budget/--eval-outside-budget",
+            help="Whether --max-minutes also covers evaluation (default: yes, the whole run).",
+        ),
     ) -> None:
         """Train a classifier and write a run directory (config, history, checkpoints, model, plots).
 
@@ -230,6 +232,9 @@ def register(app: typer.Typer) -> None:
             threads=threads,
             progress=progress,
             tensorboard=tensorboard,
+            eval_every=eval_every,
+            tta_translate=tta_translate,
+            budget_includes_eval=budget_includes_eval,
         )
         cfg_file = str(config) if config is not None else None
         path = run_torch(options, cfg_file) if engine == "torch" else run_numpy(options, cfg_file)

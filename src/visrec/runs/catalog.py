@@ -65,7 +65,8 @@ def compare(runs: list[str | Path]) -> dict:
     keys = sorted(set().union(*configs))
     differ = {k: [c.get(k) for c in configs] for k in keys
               if len({json.dumps(c.get(k), sort_keys=True, default=str) for c in configs}) > 1 and k != "out"}
-    numeric = sorted({k for m in metrics for k, v in m.items() if isinstance(v, int | float) and not isinstance(v, bool)})
+    numeric = sorted({k for m in metrics for k, v in m.items()
+                      if isinstance(v, int | float) and not isinstance(v, bool)})
     return {
         "runs": [str(r) for r in runs],
         "settings": differ,

@@ -23,8 +23,15 @@ __all__ = ["Predictor", "load_predictor", "PREDICTOR_LOADERS", "model_kind"]
 PREDICTOR_LOADERS = {
     "classic": "visrec.classic.persist:load_predictor",
     "numpy_nn": "visrec.numpy_nn.persist:load_predictor",
-    "torch": "visrec.torch_nn.checkpoint:load_predictor",
+    "torch": "visrec.torch_nn.predictor:load_predictor",
     "generative": "visrec.generative.wrapper:load_generative",
+    "charrnn": "visrec.sequence.charrnn:load_charrnn",
+    "caption": "visrec.sequence.captioning:load_captioner",
+    "fast_style": "visrec.explain.generate.style.fast:load_fast_style",
+    "rl": "visrec.rl.persist:load_predictor",
+    "ram": "visrec.rl.ram.train:load_predictor",
+    "detector": "visrec.detection.predict:load_predictor",
+    "segmenter": "visrec.detection.segmentation.predictor:load_segmenter",
 }
 
 

@@ -12,7 +12,7 @@ from visrec.torch_nn.weights import LoadReport, load_weights, read_state_dict, s
 _LAZY = {  # the training side, imported on first use (keeps `import visrec.torch_nn` light)
     "train": "visrec.torch_nn.trainer",
     "TrainConfig": "visrec.torch_nn.train_config",
-    "load_predictor": "visrec.torch_nn.checkpoint",
+    "load_predictor": "visrec.torch_nn.predictor",
     "export_onnx": "visrec.torch_nn.export",
 }
 

@@ -7,12 +7,18 @@ A checkpoint is two files written atomically, ``<stem>.safetensors`` then ``<ste
 - JSON: the resolved config, epoch and step counters, optimizer param groups and scalar state, Python and
   NumPy RNG states, the history, the best validation accuracy, the early-stopping counter.
 
-:func:`load_predictor` rebuilds a trained model from a run directory's ``model.safetensors`` +
-``model.json`` (kind "torch") for ``visrec predict``.
+Trainers with several modules and optimizers (a GAN's generator and discriminator, an actor-critic) use
+:func:`training_state` / :func:`restore_training_state`: one flat ``(tensors, meta)`` pair that
+``RunDir.save_checkpoint`` writes, restored exactly (RNG states included), so a resumed run takes the same
+steps as an uninterrupted one.
+
+The saved-model format and the predictor are in :mod:`visrec.torch_nn.predictor` (``save_model``,
+``load_predictor`` and ``TorchPredictor`` are still importable from here for one release).
 """
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -31,10 +37,20 @@ __all__ = [
     "load_tensors",
     "optimizer_to_tensors",
     "optimizer_from_tensors",
-    "save_model",
-    "load_predictor",
-    "TorchPredictor",
+    "training_state",
+    "restore_training_state",
 ]
+
+_MOVED = {"save_model", "load_predictor", "TorchPredictor"}  # to visrec.torch_nn.predictor
+
+
+def __getattr__(name):
+    """The saved-model names that moved to :mod:`visrec.torch_nn.predictor`, for one release."""
+    if name in _MOVED:
+        from visrec.torch_nn import predictor
+
+        return getattr(predictor, name)
+    raise AttributeError(f"module 'visrec.torch_nn.checkpoint' has no attribute {name!r}")
 
 
 # ---------------------------------------------------------------------------------------- safetensors I/O
@@ -59,24 +75,30 @@ def load_tensors(path: str | Path) -> dict[str, torch.Tensor]:
 
 
 # -------------------------------------------------------------------------------------- optimizer state
-def optimizer_to_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:
-    """Split ``optimizer.state_dict()`` into tensors (for safetensors) and a JSON-able structure."""
+def optimizer_to_tensors(
+    optimizer: torch.optim.Optimizer, prefix: str = "optim"
+) -> tuple[dict[str, torch.Tensor], dict]:
+    """Split ``optimizer.state_dict()`` into tensors ``<prefix>/<i>/<key>`` (for safetensors) and a JSON-able
+    structure."""
     sd = optimizer.state_dict()
     tensors, scalars = {}, {}
     for idx, state in sd["state"].items():
         for key, value in state.items():
             if isinstance(value, torch.Tensor):
-                tensors[f"optim/{idx}/{key}"] = value
+                tensors[f"{prefix}/{idx}/{key}"] = value
             else:
                 scalars.setdefault(str(idx), {})[key] = value
     return tensors, {"param_groups": sd["param_groups"], "scalars": scalars}
 
 
-def optimizer_from_tensors(optimizer: torch.optim.Optimizer, tensors: dict, structure: dict) -> None:
+def optimizer_from_tensors(
+    optimizer: torch.optim.Optimizer, tensors: dict, structure: dict, prefix: str = "optim"
+) -> None:
+    """Inverse of :func:`optimizer_to_tensors`."""
     state: dict[int, dict] = {}
     for name, value in tensors.items():
-        if name.startswith("optim/"):
-            _, idx, key = name.split("/", 2)
+        if name.startswith(prefix + "/"):
+            idx, key = name[len(prefix) + 1 :].split("/", 1)
             state.setdefault(int(idx), {})[key] = value
     for idx, values in structure["scalars"].items():
         state.setdefault(int(idx), {}).update(values)
@@ -171,81 +193,75 @@ def restore_checkpoint(
         _set_rng_state(tensors, meta["rng"])
 
 
-# ----------------------------------------------------------------------------------- saved models
-def save_model(run_dir: str | Path, model: nn.Module, meta: dict) -> None:
-    """Write ``model.safetensors`` (state dict) and ``model.json`` (kind "torch" + ``meta``)."""
-    run_dir = Path(run_dir)
-    save_tensors(run_dir / "model.safetensors", model.state_dict())
-    atomic_write_json(run_dir / "model.json", {"kind": "torch", **meta})
+# ------------------------------------------------------------------------- multi-module training state
+def training_state(
+    modules: dict[str, nn.Module],
+    optimizers: dict[str, torch.optim.Optimizer] | None = None,
+    extra_tensors: dict[str, torch.Tensor] | None = None,
+    schedulers: dict | None = None,
+) -> tuple[dict[str, torch.Tensor], dict]:
+    """Everything needed to resume a run exactly, as ``(tensors, meta)`` for ``RunDir.save_checkpoint``.
 
-
-class TorchPredictor:
-    """A trained torch classifier that takes raw images.
-
-    Attributes
+    Parameters
     ----------
-    class_names : list of K str
-    input_shape : (H, W, C) the model was trained on
-    model : the nn.Module, in eval mode
+    modules : dict name -> nn.Module
+        Saved as ``module/<name>/<state-dict key>`` (e.g. ``{"generator": G, "discriminator": D}``).
+    optimizers : dict name -> Optimizer, optional
+        Tensors as ``optim/<name>/<i>/<key>``, param groups and scalars in ``meta["optimizers"]``.
+    extra_tensors : dict name -> Tensor, optional
+        Saved as ``extra/<name>`` (a replay buffer, a fixed noise batch); returned by
+        :func:`restore_training_state`.
+    schedulers : dict name -> LR scheduler, optional
+        Their ``state_dict()`` (JSON-able for the built-in schedulers) in ``meta["schedulers"]``.
+
+    The torch (and CUDA), Python and NumPy RNG states are included. Add your own counters (step, epoch,
+    best metric) to ``meta`` before saving.
     """
-
-    def __init__(self, model: nn.Module, meta: dict, device: str = "cpu"):
-        from visrec.torch_nn.augment import BatchPipeline
-
-        self.model = model.eval().to(device)
-        self.meta = meta
-        self.device = device
-        self.class_names = list(meta["class_names"])
-        self.input_shape = tuple(meta["input_shape"])
-        self.tta = bool(meta.get("tta", False))
-        self.pipeline = BatchPipeline(meta["mean"], meta["std"], resize=meta.get("resize_to"))
-
-    @torch.no_grad()
-    def predict_proba(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
-        """images : ndarray of shape (N, H, W, C) uint8 -> probabilities of shape (N, K)."""
-        from visrec.torch_nn.tta import predict_logits
-
-        images = np.asarray(images)
-        if images.ndim == 3:
-            images = images[None]
-        h, w, c = self.input_shape
-        if images.ndim != 4 or images.shape[1:] != (h, w, c):
-            raise ValueError(
-                f"This model takes images of shape (N, {h}, {w}, {c}) uint8; got {images.shape}. "
-                "Load them with the same dataset loader (it resizes and converts channels)."
-            )
-        out = []
-        for i in range(0, len(images), batch_size):
-            x = torch.from_numpy(np.ascontiguousarray(images[i : i + batch_size])).permute(0, 3, 1, 2)
-            x = self.pipeline.eval(x.to(self.device))  # (n, C, H, W)
-            out.append(torch.softmax(predict_logits(self.model, x, self.tta), dim=1).float().cpu())
-        return torch.cat(out).numpy()
-
-    def predict(self, images: np.ndarray) -> np.ndarray:
-        return self.predict_proba(images).argmax(axis=1)
+    optimizers, schedulers = optimizers or {}, schedulers or {}
+    for name in [*modules, *optimizers, *(extra_tensors or {})]:
+        if not name or "/" in name:
+            raise ValueError(f"training_state names must be non-empty and contain no '/'; got {name!r}.")
+    tensors: dict[str, torch.Tensor] = {}
+    for name, module in modules.items():
+        tensors.update({f"module/{name}/{k}": v for k, v in module.state_dict().items()})
+    meta: dict = {"modules": list(modules), "optimizers": {}, "schedulers": {}}
+    for name, opt in optimizers.items():
+        opt_tensors, meta["optimizers"][name] = optimizer_to_tensors(opt, prefix=f"optim/{name}")
+        tensors.update(opt_tensors)
+    for name, sched in schedulers.items():
+        meta["schedulers"][name] = sched.state_dict()
+    tensors.update({f"extra/{k}": v for k, v in (extra_tensors or {}).items()})
+    rng_tensors, meta["rng"] = _rng_state()
+    tensors.update(rng_tensors)
+    return tensors, json.loads(json.dumps(meta))  # exactly what a JSON round trip gives back
 
 
-def load_predictor(run_dir: str | Path, device: str = "cpu") -> TorchPredictor:
-    """Rebuild the model of a torch run directory (model.json kind "torch" + model.safetensors)."""
-    from visrec.runs.arrays import read_json
-    from visrec.torch_nn.registry import create_model
-
-    run_dir = Path(run_dir)
-    meta_path = run_dir / "model.json"
-    if meta_path.is_file():
-        meta = read_json(meta_path, "a model description")
-        if meta.get("kind") != "torch":
+def restore_training_state(
+    tensors: dict[str, torch.Tensor],
+    meta: dict,
+    modules: dict[str, nn.Module],
+    optimizers: dict[str, torch.optim.Optimizer] | None = None,
+    schedulers: dict | None = None,
+    restore_rng: bool = True,
+) -> dict[str, torch.Tensor]:
+    """Load a :func:`training_state` into live modules, optimizers and schedulers (strictly: a name missing
+    on either side raises ``DataError``); return the ``extra_tensors``."""
+    optimizers, schedulers = optimizers or {}, schedulers or {}
+    saved = {"modules": set(meta.get("modules", [])), "optimizers": set(meta.get("optimizers", {}))}
+    saved["schedulers"] = set(meta.get("schedulers", {}))
+    for what, live in (("modules", modules), ("optimizers", optimizers), ("schedulers", schedulers)):
+        if set(live) != saved[what]:
             raise DataError(
-                f"{run_dir} holds a model of kind {meta.get('kind')!r}, not a torch model; use it with "
-                "`visrec predict` or `visrec evaluate`, which read every kind."
+                f"The checkpoint holds {what} {sorted(saved[what])}; restoring into {sorted(live)}. Pass "
+                "the same names that training_state was given."
             )
-        state = load_tensors(run_dir / "model.safetensors")
-    else:  # interrupted before the end: the best checkpoint holds the model and what rebuilds it
-        stem = run_dir / "checkpoints" / ("best" if (run_dir / "checkpoints" / "best.json").is_file() else "last")
-        tensors, ckpt = load_checkpoint(stem)
-        meta = {"kind": "torch", **ckpt["model_meta"]}
-        prefix = "ema/" if any(k.startswith("ema/") for k in tensors) else "model/"
-        state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
-    model = create_model(meta["model"], num_classes=len(meta["class_names"]), **meta.get("model_kwargs", {}))
-    model.load_state_dict(state)
-    return TorchPredictor(model, meta, device)
+    for name, module in modules.items():
+        prefix = f"module/{name}/"
+        module.load_state_dict({k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)})
+    for name, opt in optimizers.items():
+        optimizer_from_tensors(opt, tensors, meta["optimizers"][name], prefix=f"optim/{name}")
+    for name, sched in schedulers.items():
+        sched.load_state_dict(meta["schedulers"][name])
+    if restore_rng:
+        _set_rng_state(tensors, meta["rng"])
+    return {k[6:]: v for k, v in tensors.items() if k.startswith("extra/")}

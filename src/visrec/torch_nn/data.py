@@ -118,12 +118,19 @@ class TensorBatches:
         world=1,
         device="cpu",
         drop_last: bool = False,
+        alt_flip: bool = False,
     ):
         self.x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).contiguous().to(device)
         self.y = torch.as_tensor(labels, dtype=torch.int64).to(device)
         self.batch_size, self.shuffle, self.seed = batch_size, shuffle, seed
         self.rank, self.world, self.drop_last = rank, world, drop_last
         self.epoch = 0
+        # alternating flips (airbench): image i is mirrored in the epochs where (phase_i + epoch) is odd, so
+        # every image is seen both ways in every two epochs, with a seeded random phase
+        self.flip_phase = None
+        if alt_flip:
+            gen = torch.Generator().manual_seed(seed + 7)
+            self.flip_phase = torch.randint(0, 2, (len(self.x),), generator=gen).to(device)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -137,4 +144,8 @@ class TensorBatches:
         order = order.to(self.x.device)
         for i in range(len(self)):
             idx = order[i * self.batch_size : (i + 1) * self.batch_size]
-            yield self.x[idx], self.y[idx]
+            x = self.x[idx]  # (n, C, H, W) uint8
+            if self.flip_phase is not None:
+                flip = ((self.flip_phase[idx] + self.epoch) % 2).bool()
+                x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+            yield x, self.y[idx]

@@ -69,7 +69,7 @@ def check_onnx(model: nn.Module, path: str | Path, x: torch.Tensor) -> float:
 
 def export_run(run_dir: str | Path, onnx_path: str | Path, check: bool = True, seed: int = 0) -> dict:
     """Export a torch run directory's model; return ``{"path", "max_abs_diff", "input_shape"}``."""
-    from visrec.torch_nn.checkpoint import load_predictor
+    from visrec.torch_nn.predictor import load_predictor
 
     predictor = load_predictor(run_dir)
     meta = predictor.meta

@@ -133,7 +133,8 @@ def train_one_epoch(
 
 
 @torch.no_grad()
-def evaluate(model, batches, pipeline, criterion, device, amp: bool = False, tta: bool = False) -> dict:
+def evaluate(model, batches, pipeline, criterion, device, amp: bool = False, tta: bool = False,
+             translate: int = 0) -> dict:
     """Summed ``{"loss_sum", "correct", "count"}`` over ``batches`` in eval mode."""
     model.eval()
     loss_sum, correct, count = 0.0, 0, 0
@@ -141,7 +142,7 @@ def evaluate(model, batches, pipeline, criterion, device, amp: bool = False, tta
         x, y = x.to(device), y.to(device)
         x = pipeline.eval(x)
         with autocast_for(device, amp):
-            scores = predict_logits(model, x, tta).float()  # (n, K)
+            scores = predict_logits(model, x, tta, translate=translate if tta else 0).float()  # (n, K)
         loss_sum += float(criterion(scores, y)) * len(y)
         correct += int((scores.argmax(1) == y).sum())
         count += len(y)

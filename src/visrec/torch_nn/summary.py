@@ -37,6 +37,9 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 
+from visrec.torch_nn.blocks.head import ClassifierHead
+from visrec.utils.errors import ParameterError
+
 __all__ = ["LayerRow", "ModelSummary", "summarize", "FOLDED_TYPES"]
 
 FOLDED_TYPES = (
@@ -161,11 +164,11 @@ def summarize(model: nn.Module, input_size: tuple | None = None, batch: int = 1)
     """
     input_size = tuple(input_size or getattr(model, "input_size", ()) or ())
     if len(input_size) != 3 or any(int(v) < 1 for v in input_size):
-        raise ValueError(
+        raise ParameterError(
             f"input_size must be (C, H, W) with positive sizes, e.g. (3, 224, 224); got {input_size}."
         )
     if batch < 1:
-        raise ValueError(f"batch must be >= 1; got {batch}.")
+        raise ParameterError(f"batch must be >= 1; got {batch}.")
     first = next(model.parameters(), None)
     device = first.device if first is not None else torch.device("cpu")
     x = torch.zeros(batch, *input_size, device=device)
@@ -212,7 +215,10 @@ def summarize(model: nn.Module, input_size: tuple | None = None, batch: int = 1)
         summary.rows.append(row)
 
     names = {m: n for n, m in model.named_modules()}
-    handles = [m.register_forward_hook(hook) for m in model.modules() if not list(m.children())]
+    # a ClassifierHead whose last layer is registered elsewhere has no children but is no layer: its pool,
+    # dropout and last layer get their own rows
+    leaves = [m for m in model.modules() if not list(m.children()) and not isinstance(m, ClassifierHead)]
+    handles = [m.register_forward_hook(hook) for m in leaves]
     was_training = model.training
     model.eval()
     try:

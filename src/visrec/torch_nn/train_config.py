@@ -29,7 +29,7 @@ __all__ = ["TrainConfig", "OPTIMIZERS", "SCHEDULES", "DEVICES"]
 TORCH_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw")
 FINETUNE = ("all", "last", "head")
 LOADERS = ("auto", "tensor", "dataloader")
-AUGMENTATIONS = ("flip", "crop", "jitter", "pca", "affine", "cutout")
+AUGMENTATIONS = ("flip", "altflip", "crop", "jitter", "pca", "affine", "cutout")
 
 
 @dataclass
@@ -71,6 +71,8 @@ class TrainConfig(TrainRunConfig):
     # averaging, evaluation
     ema: float = 0.0
     tta: bool = False
+    tta_translate: int = 0
+    budget_includes_eval: bool = True
     # transfer learning
     init_from: str | None = None
     finetune: str = "all"
@@ -83,6 +85,12 @@ class TrainConfig(TrainRunConfig):
         self.check("float", "ema", low=0.0, high=1.0, closed="left")
         self.check("int", "workers", low=0)
         self.check("int", "crop_padding", low=0)
+        self.check("int", "tta_translate", low=0, high=4)
+        if "altflip" in self.augment and ("flip" in self.augment or self.loader == "dataloader" or self.workers):
+            raise ParameterError(
+                "--augment altflip (each image flipped in every other epoch) replaces flip and needs the "
+                "on-device batches: drop flip, --loader dataloader and --workers."
+            )
         if self.dropout is not None:
             self.check("float", "dropout", low=0.0, high=1.0, closed="left")
         self.check("choice", "optimizer", choices=TORCH_OPTIMIZERS)

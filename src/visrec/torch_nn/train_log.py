@@ -14,7 +14,8 @@ import torch
 from torch import nn
 
 from visrec.runs import RunDir
-from visrec.torch_nn.checkpoint import load_checkpoint, save_checkpoint, save_model
+from visrec.torch_nn.checkpoint import load_checkpoint, save_checkpoint
+from visrec.torch_nn.predictor import save_model
 
 __all__ = ["RunLogger"]
 
@@ -60,7 +61,9 @@ class RunLogger:
                 self.run.append_history(record)
 
     # ------------------------------------------------------------------ per epoch
-    def epoch(self, record: dict, model: nn.Module, optimizer, ema, meta: dict, improved: bool) -> None:
+    def epoch(self, record: dict, model: nn.Module, optimizer, ema, meta: dict, improved: bool,
+              checkpoint: bool = True) -> None:
+        """Record one epoch; write the checkpoints when ``checkpoint`` (the epochs that were evaluated)."""
         if improved:
             source = ema.module if ema is not None else model
             self.best_state = {k: v.detach().clone() for k, v in source.state_dict().items()}
@@ -69,17 +72,19 @@ class RunLogger:
         self.run.append_history(record)
         if self.tb is not None:
             for key in ("train_loss", "train_acc", "val_loss", "val_acc", "lr", "images_per_s"):
-                self.tb.add_scalar(key, record[key], record["epoch"])
+                if key in record:
+                    self.tb.add_scalar(key, record[key], record["epoch"])
             self.tb.flush()
         ckpt = self.run.checkpoints
-        save_checkpoint(ckpt / "last", model, optimizer, ema, meta)
+        if checkpoint:
+            save_checkpoint(ckpt / "last", model, optimizer, ema, meta)
         if improved:
             save_checkpoint(ckpt / "best", model, optimizer, ema, meta)
         if self.cfg.progress:
+            val = f"  val {record['val_acc']:.4f}" if "val_acc" in record else ""
             print(
-                f"epoch {record['epoch']:3d}  loss {record['train_loss']:.4f}"
-                f"  train {record['train_acc']:.4f}"
-                f"  val {record['val_acc']:.4f}  lr {record['lr']:.3g}  {record['images_per_s']:.0f} img/s",
+                f"epoch {record['epoch']:3d}  loss {record['train_loss']:.4f}  train {record['train_acc']:.4f}"
+                f"{val}  lr {record['lr']:.3g}  {record['images_per_s']:.0f} img/s",
                 flush=True,
             )
 
@@ -101,6 +106,7 @@ class RunLogger:
         test_acc=None,
         ema=None,
         seconds: float | None = None,
+        extra: dict | None = None,
     ) -> None:
         if not self.is_main:
             return
@@ -116,9 +122,9 @@ class RunLogger:
         }
         if history:
             last = history[-1]
-            metrics.update({k: last[k] for k in ("train_acc", "val_acc", "train_loss", "val_loss")})
+            metrics.update({k: last[k] for k in ("train_acc", "val_acc", "train_loss", "val_loss") if k in last})
             metrics["images_per_s"] = sum(r["images_per_s"] for r in history) / len(history)
-        self.run.write_metrics(metrics)
+        self.run.write_metrics({**metrics, **(extra or {})})
         if self.tb is not None:
             self.tb.close()
         if len(history) >= 1:
@@ -142,6 +148,7 @@ def _plots(history: list[dict], folder: Path) -> None:
     from visrec.report.curves import accuracy_curves, loss_curve
 
     loss_curve([r["train_loss"] for r in history], folder / "loss.png", xlabel="epoch", window=1)
-    accuracy_curves(
-        [r["train_acc"] for r in history], [r["val_acc"] for r in history], folder / "accuracy.png"
-    )
+    evaluated = [r for r in history if "val_acc" in r]  # --eval-every N evaluates every N-th epoch
+    if evaluated:
+        accuracy_curves([r["train_acc"] for r in evaluated], [r["val_acc"] for r in evaluated],
+                        folder / "accuracy.png")

@@ -49,7 +49,7 @@ def train(cfg: TrainConfig | dict) -> Path:
         if cfg.out is None:  # resolve the default now, so config.json and checkpoints record the real folder
             cfg = cfg.replace(out=f"runs/train-{cfg.model}-{time.strftime('%Y%m%d-%H%M%S')}")
         RunDir(cfg.out).ensure_available(cfg.overwrite)  # every rank, before any process writes
-    check_model_options(cfg)
+    _check_model(cfg)
 
     # 1. processes, device, seeds
     info = D.setup(cfg.device)
@@ -61,6 +61,10 @@ def train(cfg: TrainConfig | dict) -> Path:
     splits = load_splits(cfg)
     train_ds, val_ds = splits.train, splits.val
     mean, std = channel_stats(train_ds.images)
+    from visrec.torch_nn.registry import check_input_shape
+
+    h, w, c = train_ds.image_shape
+    check_input_shape(cfg.model, (c, h, w), **_model_kwargs(cfg, train_ds))  # refuse up front, naming the size
     model = build_model(cfg, train_ds.num_classes, train_ds.image_shape).to(info.device)
     resize = _resize_for(model, train_ds.image_shape)
     pca = None
@@ -70,6 +74,12 @@ def train(cfg: TrainConfig | dict) -> Path:
     pipeline = BatchPipeline(
         mean, std, cfg.augment, cfg.crop_padding, pca=pca, channels_last=cfg.channels_last, resize=resize
     )
+    if hasattr(model, "init_whitening") and resume_meta is None and not cfg.init_from:
+        # a whitening stem (fast_cifar): its frozen filters come from the training patches' covariance
+        g = torch.Generator().manual_seed(cfg.seed)
+        pick = torch.randperm(len(train_ds), generator=g)[:5000].numpy()
+        sample = torch.from_numpy(train_ds.images[pick]).permute(0, 3, 1, 2).to(info.device)
+        model.init_whitening(pipeline.eval(sample).float())
     train_batches = _batches(train_ds, cfg, info, shuffle=True)
     val_batches = _batches(val_ds, cfg, info, shuffle=False)
     steps_per_epoch = len(train_batches)
@@ -154,32 +164,32 @@ def train(cfg: TrainConfig | dict) -> Path:
             if D.broadcast_flag(state.interrupt.set, info):  # Ctrl-C: the partial epoch is discarded
                 status = "interrupted"
                 break
-            eval_model = ema.module if ema is not None else raw_model
-            t_eval = time.perf_counter()
-            va = evaluate(eval_model, val_batches, pipeline, eval_criterion, info.device, cfg.amp)
-            if state.budget_end is not None:  # keep time for the next validation pass and the test pass
-                reserve = (time.perf_counter() - t_eval) * (1 + n_test / max(1, len(val_ds)) * (2 if cfg.tta else 1))
-                state.deadline = state.budget_end - reserve
             tr_sum = D.all_reduce_sum([tr["loss_sum"], tr["correct"], tr["count"]], info)
-            va_sum = D.all_reduce_sum([va["loss_sum"], va["correct"], va["count"]], info)
             record = {
                 "epoch": epoch + 1,
                 "step": state.step,
                 "lr": optimizer.param_groups[0]["lr"],
                 "train_loss": tr_sum[0] / max(1, tr_sum[2]),
                 "train_acc": tr_sum[1] / max(1, tr_sum[2]),
-                "val_loss": va_sum[0] / max(1, va_sum[2]),
-                "val_acc": va_sum[1] / max(1, va_sum[2]),
                 "epoch_seconds": tr["seconds"],
                 "images_per_s": tr_sum[2] / max(tr["seconds"], 1e-9),
-                "elapsed_s": time.perf_counter() - t_start,
             }
+            last_epoch = epoch + 1 == cfg.epochs or D.broadcast_flag(state.stopped_by_budget, info)
+            improved = False
+            if (epoch + 1) % cfg.eval_every == 0 or last_epoch:  # evaluate and checkpoint on a schedule
+                eval_model = ema.module if ema is not None else raw_model
+                t_eval = time.perf_counter()
+                va = evaluate(eval_model, val_batches, pipeline, eval_criterion, info.device, cfg.amp)
+                va_sum = D.all_reduce_sum([va["loss_sum"], va["correct"], va["count"]], info)
+                record.update(val_loss=va_sum[0] / max(1, va_sum[2]), val_acc=va_sum[1] / max(1, va_sum[2]))
+                _charge_eval(state, cfg, time.perf_counter() - t_eval, n_test / max(1, len(val_ds)))
+                improved = record["val_acc"] > best["val_acc"]
+                if improved:
+                    best, bad_epochs = {"val_acc": record["val_acc"], "epoch": epoch + 1}, 0
+                else:
+                    bad_epochs += 1
+            record["elapsed_s"] = time.perf_counter() - t_start
             history.append(record)
-            improved = record["val_acc"] > best["val_acc"]
-            if improved:
-                best, bad_epochs = {"val_acc": record["val_acc"], "epoch": epoch + 1}, 0
-            else:
-                bad_epochs += 1
             meta = {
                 "config": cfg.to_dict(),
                 "epoch": epoch + 1,
@@ -189,7 +199,7 @@ def train(cfg: TrainConfig | dict) -> Path:
                 "history": history,
                 "model_meta": extra_meta,
             }
-            log.epoch(record, raw_model, optimizer, ema, meta, improved)
+            log.epoch(record, raw_model, optimizer, ema, meta, improved, checkpoint="val_acc" in record)
             if D.broadcast_flag(cfg.patience > 0 and bad_epochs >= cfg.patience, info):
                 status = f"early stopping: no val improvement in {cfg.patience} epochs"
                 break
@@ -210,9 +220,16 @@ def train(cfg: TrainConfig | dict) -> Path:
     if splits.test is not None and status != "interrupted":
         final_model = log.best_model(raw_model, ema)
         test_batches = _batches(splits.test, cfg, info, shuffle=False)
-        te = evaluate(final_model, test_batches, pipeline, eval_criterion, info.device, cfg.amp, cfg.tta)
+        te = evaluate(final_model, test_batches, pipeline, eval_criterion, info.device, cfg.amp, cfg.tta,
+                      cfg.tta_translate)
         te_sum = D.all_reduce_sum([te["correct"], te["count"]], info)
         test_acc = te_sum[0] / max(1, te_sum[1])
+    extra = {}
+    if cfg.tta and history and status != "interrupted":  # the validation accuracy with test-time augmentation
+        va = evaluate(log.best_model(raw_model, ema), val_batches, pipeline, eval_criterion, info.device, cfg.amp,
+                      True, cfg.tta_translate)
+        va_sum = D.all_reduce_sum([va["correct"], va["count"]], info)
+        extra["val_acc_tta"] = va_sum[0] / max(1, va_sum[1])
     log.finish(
         raw_model,
         extra_meta,
@@ -222,6 +239,7 @@ def train(cfg: TrainConfig | dict) -> Path:
         test_acc=test_acc,
         ema=ema,
         seconds=time.perf_counter() - t_start,
+        extra=extra,
     )
     D.cleanup(info)
     if status == "interrupted" and info.is_main:
@@ -230,6 +248,24 @@ def train(cfg: TrainConfig | dict) -> Path:
         print(f"interrupted: the best epoch so far is the run's model. Resume with: visrec train --resume {log.path}",
               file=sys.stderr)
     return log.path
+
+
+def _charge_eval(state, cfg: TrainConfig, seconds: float, test_ratio: float) -> None:
+    """Account for one validation pass in the budget.
+
+    With ``budget_includes_eval`` (the default) the budget covers the whole run, so training stops early
+    enough to leave time for the next validation pass and the final test pass. Without it, evaluation is
+    not charged: the training budget's clock is moved on by the evaluation's duration.
+    """
+    if state.budget_end is None:
+        return
+    if cfg.budget_includes_eval:
+        views = (6 if cfg.tta_translate else 2) if cfg.tta else 1
+        state.deadline = state.budget_end - seconds * (1 + test_ratio * views)
+    else:
+        state.t_start += seconds
+        state.deadline += seconds
+        state.budget_end += seconds
 
 
 def train_batches_epoch(batches, epoch: int) -> None:
@@ -304,25 +340,13 @@ def _batches(ds, cfg: TrainConfig, info: D.DistInfo, shuffle: bool):
             pin_memory=info.device.type == "cuda",
         )
     return TensorBatches(
-        ds.images, ds.labels, cfg.batch_size, shuffle, cfg.seed, info.rank, info.world, device=info.device
+        ds.images, ds.labels, cfg.batch_size, shuffle, cfg.seed, info.rank, info.world, device=info.device,
+        alt_flip=shuffle and "altflip" in cfg.augment,
     )
 
 
-def check_model_options(cfg: TrainConfig) -> None:
-    """Refuse, before any work, a model shortcut option (--hidden, --dropout, --norm) the model does not take."""
-    import inspect
+def _check_model(cfg: TrainConfig) -> None:
+    """Refuse, before any work, an option the model does not take (--hidden, --dropout, --norm, model_kwargs)."""
+    from visrec.torch_nn.registry import check_model_options
 
-    from visrec.torch_nn.registry import model_entry
-
-    params = inspect.signature(model_entry(cfg.model).fn).parameters
-    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        return
-    flags = {"hidden_dims": "--hidden", "dropout": "--dropout", "norm": "--norm"}
-    for key in cfg.model_options():
-        if key not in params:
-            hint = flags.get(key, f"model_kwargs '{key}'")
-            takes = sorted(k for k in params if k != "num_classes")
-            raise ParameterError(
-                f"--model {cfg.model} does not take {hint}; it accepts {takes}. "
-                f"Drop {hint} or pick a model that has it (visrec summary --list)."
-            )
+    check_model_options(cfg.model, cfg.model_options())

@@ -1,18 +1,16 @@
-"""Test-time augmentation and ensembles.
+"""Test-time augmentation: average the softmax of the image and of its mirror image (optionally also
+one-pixel translations, as airbench does).
 
-TTA averages the softmax of the image and of its mirror image (optionally also one-pixel translations, as
-airbench does); an ensemble averages the probabilities of several trained runs (AlexNet's 7-CNN ensemble,
-Lecture 9: 18.2% -> 15.4% top-5 error).
+Ensembles of trained runs are in :func:`visrec.torch_nn.predictor.ensemble_predict_proba`.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["predict_logits", "ensemble_predict_proba"]
+__all__ = ["predict_logits"]
 
 
 @torch.no_grad()
@@ -34,17 +32,3 @@ def predict_logits(model: nn.Module, x: torch.Tensor, tta: bool = False, transla
         views += [up_left, up_left.flip(-1), down_right, down_right.flip(-1)]
     probs = torch.stack([torch.softmax(model(v).float(), dim=1) for v in views]).mean(0)  # (N, K)
     return torch.log(probs.clamp_min(1e-12))
-
-
-def ensemble_predict_proba(run_dirs, images: np.ndarray) -> np.ndarray:
-    """Average ``predict_proba`` of several torch run directories: images (N, H, W, C) uint8 -> (N, K)."""
-    from visrec.torch_nn.checkpoint import load_predictor
-
-    predictors = [load_predictor(d) for d in run_dirs]
-    if not predictors:
-        raise ValueError("An ensemble needs at least one run directory; got none.")
-    names = predictors[0].class_names
-    for p in predictors[1:]:
-        if p.class_names != names:
-            raise ValueError(f"Ensemble members disagree on the classes: {names} vs {p.class_names}.")
-    return np.mean([p.predict_proba(images) for p in predictors], axis=0)

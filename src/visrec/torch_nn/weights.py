@@ -111,6 +111,8 @@ def load_weights(model: nn.Module, path: str | os.PathLike, strict: bool = True)
     in both with the same shape is loaded and the rest is reported.
     """
     state = read_state_dict(path)
+    if hasattr(model, "upgrade_state_dict"):  # keys of older releases (ClassifierBase.legacy_keys)
+        state = model.upgrade_state_dict(state)
     own = model.state_dict()
     report = LoadReport()
     counter = "num_batches_tracked"  # BN bookkeeping, absent from old checkpoints: never an error by itself

@@ -43,6 +43,10 @@ from visrec.numpy_nn.layers.dropout import (
     dropout_backward,
     dropout_forward,
 )
+from visrec.numpy_nn.layers.embedding import (
+    word_embedding_backward,
+    word_embedding_forward,
+)
 from visrec.numpy_nn.layers.flatten import (
     flatten_backward,
     flatten_forward,
@@ -105,6 +109,43 @@ from visrec.numpy_nn.layers.pool import (
     max_pool_forward,
     max_pool_forward_fast,
     max_pool_forward_naive,
+)
+from visrec.numpy_nn.layers.rnn import (
+    rnn_backward,
+    rnn_backward_naive,
+    rnn_forward,
+    rnn_forward_naive,
+    rnn_step_backward,
+    rnn_step_forward,
+)
+from visrec.numpy_nn.layers.rnn_gru import (
+    gru_backward,
+    gru_forward,
+    gru_step_backward,
+    gru_step_forward,
+)
+from visrec.numpy_nn.layers.rnn_lstm import (
+    lstm_backward,
+    lstm_backward_naive,
+    lstm_final_state,
+    lstm_forward,
+    lstm_forward_naive,
+    lstm_step_backward,
+    lstm_step_forward,
+)
+from visrec.numpy_nn.layers.rnn_stack import (
+    multilayer_backward,
+    multilayer_forward,
+    stacked_weight,
+)
+from visrec.numpy_nn.layers.rnn_tbptt import (
+    chunk_slices,
+    truncated_bptt,
+)
+from visrec.numpy_nn.layers.temporal import (
+    temporal_affine_backward,
+    temporal_affine_forward,
+    temporal_softmax_loss,
 )
 
 __all__ = [
@@ -186,4 +227,31 @@ __all__ = [
     "GroupNorm",
     "Dropout",
     "Flatten",
+    "rnn_step_forward",
+    "rnn_step_backward",
+    "rnn_forward",
+    "rnn_backward",
+    "rnn_forward_naive",
+    "rnn_backward_naive",
+    "lstm_step_forward",
+    "lstm_step_backward",
+    "lstm_forward",
+    "lstm_backward",
+    "lstm_forward_naive",
+    "lstm_backward_naive",
+    "lstm_final_state",
+    "gru_step_forward",
+    "gru_step_backward",
+    "gru_forward",
+    "gru_backward",
+    "multilayer_forward",
+    "multilayer_backward",
+    "stacked_weight",
+    "chunk_slices",
+    "truncated_bptt",
+    "word_embedding_forward",
+    "word_embedding_backward",
+    "temporal_affine_forward",
+    "temporal_affine_backward",
+    "temporal_softmax_loss",
 ]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from visrec.torch_nn.blocks.head import ClassifierHead
 from visrec.torch_nn.blocks.lrn import LocalResponseNorm
 from visrec.torch_nn.models.base import ClassifierBase
 from visrec.torch_nn.registry import register_model
@@ -51,7 +52,7 @@ class AlexNet(ClassifierBase):
         act_layer: type[nn.Module] = nn.ReLU,
     ):
         super().__init__()
-        self.num_classes, self.in_chans, self.num_features = num_classes, in_chans, hidden
+        self.num_classes, self.in_chans = num_classes, in_chans
         self.input_size, self.fixed_input_size = (in_chans, img_size, img_size), fixed
         self.min_input_size = img_size if fixed else min_size
         self.features = features
@@ -63,24 +64,17 @@ class AlexNet(ClassifierBase):
             nn.Dropout(drop_rate),
             nn.Linear(hidden, hidden),
             act_layer(),
-            nn.Linear(hidden, num_classes) if num_classes else nn.Identity(),
         )
+        self.set_head(ClassifierHead(hidden, num_classes, "none"), at="classifier.6")  # FC8
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)  # (N, F, 6, 6) at the natural size
 
-    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+    def forward_pre_head(self, x: torch.Tensor) -> torch.Tensor:
         x = torch.flatten(self.avgpool(x), 1)  # (N, F*6*6)
         for layer in self.classifier[:6]:
             x = layer(x)  # (N, 4096) after FC6 and FC7
-        return x if pre_logits else self.classifier[6](x)
-
-    def get_classifier(self) -> nn.Module:
-        return self.classifier[6]
-
-    def reset_classifier(self, num_classes: int) -> None:
-        self.num_classes = num_classes
-        self.classifier[6] = nn.Linear(self.num_features, num_classes) if num_classes else nn.Identity()
+        return x
 
 
 @register_model

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from visrec.torch_nn.blocks.head import ClassifierHead
 from visrec.torch_nn.models.base import ClassifierBase, kaiming_normal_
 from visrec.torch_nn.registry import register_model
 
@@ -124,8 +125,7 @@ class DenseNet(ClassifierBase):
                 self.features.add_module(f"transition{i + 1}", Transition(c, out, norm_layer))
                 c = out
         self.features.add_module(f"norm{len(block_config) + 1}", norm_layer(c))  # norm5 for 4 blocks
-        self.num_features = c
-        self.classifier = nn.Linear(c, num_classes) if num_classes else nn.Identity()
+        self.set_head(ClassifierHead(c, num_classes, "avg"), at="classifier")
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 kaiming_normal_(m.weight)
@@ -135,16 +135,8 @@ class DenseNet(ClassifierBase):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)  # (N, F, h, w)
 
-    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
-        x = torch.flatten(F.adaptive_avg_pool2d(F.relu(x), 1), 1)  # (N, F)
-        return x if pre_logits else self.classifier(x)
-
-    def get_classifier(self) -> nn.Module:
-        return self.classifier
-
-    def reset_classifier(self, num_classes: int) -> None:
-        self.num_classes = num_classes
-        self.classifier = nn.Linear(self.num_features, num_classes) if num_classes else nn.Identity()
+    def forward_pre_head(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(x)  # torchvision's features end with norm5; the ReLU comes before the pool
 
 
 @register_model

@@ -26,6 +26,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from visrec.torch_nn.blocks.head import ClassifierHead
 from visrec.torch_nn.models.base import ClassifierBase
 from visrec.torch_nn.registry import register_model
 
@@ -88,7 +89,7 @@ class FastCifarNet(ClassifierBase):
 
     family = "fast_cifar"
     paper = "Jordan, 94% on CIFAR-10 in 3.29 seconds on a single GPU (airbench), 2024"
-    min_input_size = 8
+    legacy_keys = {"head.weight": "head.fc.weight"}  # runs saved before the shared ClassifierHead
 
     def __init__(
         self,
@@ -104,14 +105,14 @@ class FastCifarNet(ClassifierBase):
         self.in_chans = in_chans
         self.head_scale = head_scale
         self.input_size = (in_chans, 32, 32)
+        self.min_input_size = 7 + whiten_kernel  # the valid whitening conv, then three 2x2 pools
         p = in_chans * whiten_kernel**2
         self.whiten = nn.Conv2d(in_chans, 2 * p, whiten_kernel, padding=0, bias=True)
         self.whiten.weight.requires_grad_(False)
         self.act = nn.GELU()
         w1, w2, w3 = self.widths
         self.layers = nn.Sequential(_ConvGroup(2 * p, w1), _ConvGroup(w1, w2), _ConvGroup(w2, w3))
-        self.num_features = w3
-        self.head = nn.Linear(w3, num_classes, bias=False)
+        self.set_head(ClassifierHead(w3, num_classes, "max", bias=False))  # global max pool, no bias
         for m in self.modules():
             if isinstance(m, nn.Conv2d) and m is not self.whiten:
                 nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
@@ -127,18 +128,9 @@ class FastCifarNet(ClassifierBase):
         return self.layers(self.act(self.whiten(x)))
 
     def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
-        """(N, w3, H', W') -> (N, K) logits (or the pooled (N, w3) features when ``pre_logits``)."""
-        x = torch.amax(x, dim=(2, 3))  # (N, w3)
-        if pre_logits:
-            return x
-        return self.head(x) * self.head_scale
-
-    def get_classifier(self) -> nn.Module:
-        return self.head
-
-    def reset_classifier(self, num_classes: int) -> None:
-        self.num_classes = num_classes
-        self.head = nn.Linear(self.num_features, num_classes, bias=False)
+        """(N, w3, H', W') -> (N, K) logits scaled by ``head_scale`` (or the max-pooled (N, w3) features)."""
+        x = self.head(x, pre_logits=pre_logits)
+        return x if pre_logits else x * self.head_scale
 
 
 @register_model

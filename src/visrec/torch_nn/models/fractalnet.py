@@ -20,6 +20,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from visrec.torch_nn.blocks.head import ClassifierHead
 from visrec.torch_nn.models.base import ClassifierBase
 from visrec.torch_nn.registry import register_model
 
@@ -130,9 +131,7 @@ class FractalNet(ClassifierBase):
             c = w
         self.blocks = nn.ModuleList(blocks)
         self.pool = nn.MaxPool2d(2, 2)
-        self.num_features = c
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(c, num_classes) if num_classes else nn.Identity()
+        self.set_head(ClassifierHead(c, num_classes, "avg"), at="fc")
 
     def sample_path(self) -> int | None:
         """The column for this mini-batch under global drop-path, or None for local drop-path / eval."""
@@ -148,17 +147,6 @@ class FractalNet(ClassifierBase):
         for block in self.blocks:
             x = self.pool(block(x, local, col))  # (N, w_b, H/2^b, W/2^b)
         return x
-
-    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
-        x = torch.flatten(self.avgpool(x), 1)  # (N, F)
-        return x if pre_logits else self.fc(x)
-
-    def get_classifier(self) -> nn.Module:
-        return self.fc
-
-    def reset_classifier(self, num_classes: int) -> None:
-        self.num_classes = num_classes
-        self.fc = nn.Linear(self.num_features, num_classes) if num_classes else nn.Identity()
 
 
 @register_model

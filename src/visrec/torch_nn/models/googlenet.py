@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from visrec.torch_nn.blocks.head import ClassifierHead
 from visrec.torch_nn.blocks.inception import BasicConv2d, ConvReLU, Inception, InceptionAux
 from visrec.torch_nn.models.base import ClassifierBase
 from visrec.torch_nn.registry import register_model
@@ -94,9 +95,7 @@ class GoogLeNet(ClassifierBase):
             self.aux2 = InceptionAux(528, num_classes, conv_block, aux_drop_rate)
         else:
             self.aux1 = self.aux2 = None
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.dropout = nn.Dropout(drop_rate)
-        self.fc = nn.Linear(1024, num_classes) if num_classes else nn.Identity()
+        self.set_head(ClassifierHead(1024, num_classes, "avg", drop_rate), at="fc")
 
     def _features(self, x: torch.Tensor):
         """The body; also returns the auxiliary logits when they are computed (training with aux heads)."""
@@ -115,10 +114,6 @@ class GoogLeNet(ClassifierBase):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self._features(x)[0]
 
-    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
-        x = self.dropout(torch.flatten(self.avgpool(x), 1))  # (N, 1024)
-        return x if pre_logits else self.fc(x)
-
     def forward(self, x: torch.Tensor):
         """Logits (N, K); ``GoogLeNetOutputs(logits, aux2, aux1)`` in training mode with ``aux_logits``."""
         self.check_input(x)
@@ -128,12 +123,8 @@ class GoogLeNet(ClassifierBase):
             return GoogLeNetOutputs(logits, aux2, aux1)
         return logits
 
-    def get_classifier(self) -> nn.Module:
-        return self.fc
-
     def reset_classifier(self, num_classes: int) -> None:
-        self.num_classes = num_classes
-        self.fc = nn.Linear(1024, num_classes) if num_classes else nn.Identity()
+        super().reset_classifier(num_classes)
         for aux in (self.aux1, self.aux2):
             if aux is not None:
                 aux.fc2 = nn.Linear(1024, num_classes) if num_classes else nn.Identity()

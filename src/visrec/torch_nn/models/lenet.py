@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from visrec.torch_nn.blocks.head import ClassifierHead
 from visrec.torch_nn.models.base import ClassifierBase
 from visrec.torch_nn.registry import register_model
 
@@ -49,23 +50,14 @@ class LeNet5(ClassifierBase):
         self.act1 = act_layer()
         self.fc2 = nn.Linear(120, 84)
         self.act2 = act_layer()
-        self.num_features = 84
-        self.fc = nn.Linear(84, num_classes) if num_classes else nn.Identity()
+        self.set_head(ClassifierHead(84, num_classes, "none"), at="fc")
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)  # (N, 16, 5, 5)
 
-    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+    def forward_pre_head(self, x: torch.Tensor) -> torch.Tensor:
         x = torch.flatten(x, 1)  # (N, 400)
-        x = self.act2(self.fc2(self.act1(self.fc1(x))))  # (N, 84)
-        return x if pre_logits else self.fc(x)
-
-    def get_classifier(self) -> nn.Module:
-        return self.fc
-
-    def reset_classifier(self, num_classes: int) -> None:
-        self.num_classes = num_classes
-        self.fc = nn.Linear(84, num_classes) if num_classes else nn.Identity()
+        return self.act2(self.fc2(self.act1(self.fc1(x))))  # (N, 84)
 
 
 @register_model

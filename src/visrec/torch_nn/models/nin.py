@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from visrec.torch_nn.blocks.head import ClassifierHead
 from visrec.torch_nn.models.base import ClassifierBase
 from visrec.torch_nn.registry import register_model
 
@@ -46,7 +47,7 @@ class NiN(ClassifierBase):
         act_layer: type[nn.Module] = nn.ReLU,
     ):
         super().__init__()
-        self.num_classes, self.in_chans, self.num_features = num_classes, in_chans, 192
+        self.num_classes, self.in_chans = num_classes, in_chans
         self.input_size, self.fixed_input_size, self.min_input_size = (in_chans, img_size, img_size), True, 8
         self.features = nn.Sequential(
             *mlpconv(in_chans, (192, 160, 96), 5, act_layer),
@@ -60,23 +61,11 @@ class NiN(ClassifierBase):
             nn.Conv2d(192, 192, 1),
             act_layer(),
         )  # (N, 192, 8, 8)
-        self.classifier = nn.Conv2d(192, num_classes, 1) if num_classes else nn.Identity()
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        # one 1x1-conv map per class, globally averaged: the logits (no FC layer)
+        self.set_head(ClassifierHead(192, num_classes, "avg", conv=True), at="classifier")
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)
-
-    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
-        if pre_logits:
-            return torch.flatten(self.avgpool(x), 1)  # (N, 192)
-        return torch.flatten(self.avgpool(self.classifier(x)), 1)  # (N, K): one map per class, averaged
-
-    def get_classifier(self) -> nn.Module:
-        return self.classifier
-
-    def reset_classifier(self, num_classes: int) -> None:
-        self.num_classes = num_classes
-        self.classifier = nn.Conv2d(192, num_classes, 1) if num_classes else nn.Identity()
 
 
 @register_model

@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from visrec.torch_nn.blocks.head import ClassifierHead
 from visrec.torch_nn.models.base import ClassifierBase, kaiming_normal_
 from visrec.torch_nn.registry import register_model
 
@@ -132,9 +133,7 @@ class PreActResNet(ClassifierBase):
         self.num_stages = len(layers)
         self.bn = norm_layer(c)
         self.act = act_layer()
-        self.num_features = c
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(c, num_classes) if num_classes else nn.Identity()
+        self.set_head(ClassifierHead(c, num_classes, "avg"), at="fc")
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
@@ -144,17 +143,6 @@ class PreActResNet(ClassifierBase):
         for s in range(self.num_stages):
             x = getattr(self, f"layer{s + 1}")(x)
         return self.act(self.bn(x))  # (N, F, h, w)
-
-    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
-        x = torch.flatten(self.avgpool(x), 1)  # (N, F)
-        return x if pre_logits else self.fc(x)
-
-    def get_classifier(self) -> nn.Module:
-        return self.fc
-
-    def reset_classifier(self, num_classes: int) -> None:
-        self.num_classes = num_classes
-        self.fc = nn.Linear(self.num_features, num_classes) if num_classes else nn.Identity()
 
 
 @register_model

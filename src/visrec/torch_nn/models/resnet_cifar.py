@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from visrec.torch_nn.blocks.drop import StochasticDepth, linear_survival_probs
+from visrec.torch_nn.blocks.head import ClassifierHead
 from visrec.torch_nn.blocks.se import SqueezeExcite
 from visrec.torch_nn.models.base import ClassifierBase, kaiming_normal_
 from visrec.torch_nn.registry import register_model
@@ -132,9 +133,7 @@ class CifarResNet(ClassifierBase):
                 )
                 in_ch, k = width, k + 1
             self.add_module(f"layer{s + 1}", nn.Sequential(*blocks))
-        self.num_features = in_ch
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(in_ch, num_classes) if num_classes else nn.Identity()
+        self.set_head(ClassifierHead(in_ch, num_classes, "avg"), at="fc")
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
@@ -142,17 +141,6 @@ class CifarResNet(ClassifierBase):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         x = self.act1(self.bn1(self.conv1(x)))  # (N, 16, H, W)
         return self.layer3(self.layer2(self.layer1(x)))  # (N, 64, H/4, W/4)
-
-    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
-        x = torch.flatten(self.avgpool(x), 1)  # (N, 64)
-        return x if pre_logits else self.fc(x)
-
-    def get_classifier(self) -> nn.Module:
-        return self.fc
-
-    def reset_classifier(self, num_classes: int) -> None:
-        self.num_classes = num_classes
-        self.fc = nn.Linear(self.num_features, num_classes) if num_classes else nn.Identity()
 
 
 def _cifar(depth: int, num_classes: int, **kw) -> CifarResNet:

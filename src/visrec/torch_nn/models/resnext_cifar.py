@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from visrec.torch_nn.blocks.head import ClassifierHead
 from visrec.torch_nn.models.base import ClassifierBase
 from visrec.torch_nn.registry import register_model
 
@@ -83,24 +84,11 @@ class CifarResNeXt(ClassifierBase):
                 blocks.append(ResNeXtBlock(c, width, out, cardinality, stride, norm_layer, act_layer))
                 c = out
             self.add_module(f"layer{s + 1}", nn.Sequential(*blocks))
-        self.num_features = c
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(c, num_classes) if num_classes else nn.Identity()
+        self.set_head(ClassifierHead(c, num_classes, "avg"), at="fc")
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         x = self.act(self.bn1(self.conv1(x)))  # (N, 64, 32, 32)
         return self.layer3(self.layer2(self.layer1(x)))  # (N, 1024, 8, 8)
-
-    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
-        x = torch.flatten(self.avgpool(x), 1)  # (N, 1024)
-        return x if pre_logits else self.fc(x)
-
-    def get_classifier(self) -> nn.Module:
-        return self.fc
-
-    def reset_classifier(self, num_classes: int) -> None:
-        self.num_classes = num_classes
-        self.fc = nn.Linear(self.num_features, num_classes) if num_classes else nn.Identity()
 
 
 @register_model

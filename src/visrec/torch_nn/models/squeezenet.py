@@ -8,14 +8,23 @@ squeezenet1_0: 1,248,424 parameters at K=1000; squeezenet1_1 (3x3 stem, earlier 
 
 from __future__ import annotations
 
+from functools import partial
+
 import torch
 from torch import nn
 
 from visrec.torch_nn.blocks.fire import Fire
+from visrec.torch_nn.blocks.head import ClassifierHead
 from visrec.torch_nn.models.base import ClassifierBase, normal_
 from visrec.torch_nn.registry import register_model
 
 __all__ = ["SqueezeNet"]
+
+
+def _init_final_conv(conv: nn.Conv2d) -> None:
+    """torchvision's init of the class-map conv: N(0, 0.01) weights, zero bias."""
+    normal_(conv.weight, 0.0, 0.01)
+    nn.init.zeros_(conv.bias)
 
 
 class SqueezeNet(ClassifierBase):
@@ -65,39 +74,26 @@ class SqueezeNet(ClassifierBase):
             )
         else:
             raise ValueError(f"SqueezeNet version must be '1_0' or '1_1'; got {version!r}.")
-        self.classifier = nn.Sequential(
-            nn.Dropout(drop_rate),
-            self._final_conv(num_classes),
-            nn.ReLU(inplace=True),
-            nn.AdaptiveAvgPool2d(1),
+        # torchvision's classifier is (Dropout, Conv 1x1, ReLU, AvgPool): the head does all four and keeps
+        # the conv at its index, classifier.1
+        self.classifier = nn.ModuleDict()
+        head = ClassifierHead(
+            512,
+            num_classes,
+            "avg",
+            drop_rate,
+            conv=True,
+            act_layer=partial(nn.ReLU, inplace=True),
+            init=_init_final_conv,
         )
+        self.set_head(head, at="classifier.1")
         for m in self.modules():
-            if isinstance(m, nn.Conv2d) and m is not self.classifier[1]:
+            if isinstance(m, nn.Conv2d) and m is not self.get_classifier():
                 nn.init.kaiming_uniform_(m.weight)
                 nn.init.zeros_(m.bias)
 
-    def _final_conv(self, num_classes: int) -> nn.Module:
-        if not num_classes:
-            return nn.Identity()
-        conv = nn.Conv2d(512, num_classes, 1)
-        normal_(conv.weight, 0.0, 0.01)
-        nn.init.zeros_(conv.bias)
-        return conv
-
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)  # (N, 512, h, w)
-
-    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
-        if pre_logits:  # the classifier is a 1x1 conv, so the pre-logits are the pooled features
-            return torch.flatten(self.classifier[3](self.classifier[0](x)), 1)  # (N, 512)
-        return torch.flatten(self.classifier(x), 1)  # (N, K)
-
-    def get_classifier(self) -> nn.Module:
-        return self.classifier[1]
-
-    def reset_classifier(self, num_classes: int) -> None:
-        self.num_classes = num_classes
-        self.classifier[1] = self._final_conv(num_classes)
 
 
 @register_model

@@ -19,8 +19,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from visrec.torch_nn.blocks.head import ClassifierHead
 from visrec.torch_nn.models.base import ClassifierBase
 from visrec.torch_nn.registry import register_model
+from visrec.utils.errors import GeometryError
 
 __all__ = ["FCTwin", "ThreeLayerConvNetTwin", "fc_twin", "threelayer_convnet_twin"]
 
@@ -71,32 +73,32 @@ class FCTwin(_TwinBase):
     ):
         super().__init__()
         self.num_classes, self.in_chans, self.reg = num_classes, in_chans, float(reg)
+        self.input_dim = int(input_dim)
         side = int(round((input_dim / in_chans) ** 0.5))
+        # square images of C*S*S = D features get resized to S; other inputs must flatten to D themselves
         self.input_size = (in_chans, side, side)
-        self.fixed_input_size = True
+        self.fixed_input_size = in_chans * side * side == input_dim
         dims = [input_dim, *hidden_dims]
         self.hidden = nn.ModuleList(nn.Linear(dims[i], dims[i + 1]) for i in range(len(hidden_dims)))
-        self.num_features = dims[-1]
-        self.fc = nn.Linear(dims[-1], num_classes)
+        self.set_head(ClassifierHead(dims[-1], num_classes, "none"), at="fc")
 
-    def check_input(self, x: torch.Tensor) -> None:  # any (N, ...) with D features
-        pass
+    def check_input(self, x: torch.Tensor) -> None:
+        """Any (N, ...) input with D = ``input_dim`` features per sample."""
+        d = x[0].numel() if x.dim() > 1 else -1
+        if d != self.input_dim:
+            raise GeometryError(
+                f"fc_twin expects inputs of D = {self.input_dim} features per sample (N, D) or (N, C, H, W) "
+                f"with C*H*W = {self.input_dim}; got {tuple(x.shape)}. Create it with input_dim={max(d, 1)}."
+            )
+
+    def describe_input(self) -> str:
+        return f"C*H*W = {self.input_dim} features per image (input_dim)"
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         x = x.reshape(len(x), -1)  # (N, D)
         for layer in self.hidden:
             x = F.relu(layer(x))
         return x
-
-    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
-        return x if pre_logits else self.fc(x)
-
-    def get_classifier(self) -> nn.Module:
-        return self.fc
-
-    def reset_classifier(self, num_classes: int) -> None:
-        self.num_classes = num_classes
-        self.fc = nn.Linear(self.num_features, num_classes)
 
     def layers_in_numpy_order(self) -> list[nn.Module]:
         return [*self.hidden, self.fc]
@@ -122,22 +124,11 @@ class ThreeLayerConvNetTwin(_TwinBase):
         self.input_size, self.fixed_input_size = (c, h, w), True
         self.conv = nn.Conv2d(c, num_filters, filter_size, padding=(filter_size - 1) // 2)
         self.hidden = nn.Linear(num_filters * (h // 2) * (w // 2), hidden_dim)
-        self.num_features = hidden_dim
-        self.fc = nn.Linear(hidden_dim, num_classes)
+        self.set_head(ClassifierHead(hidden_dim, num_classes, "none"), at="fc")
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         x = F.max_pool2d(F.relu(self.conv(x)), 2)  # (N, F, H/2, W/2)
         return F.relu(self.hidden(x.flatten(1)))  # (N, Hd)
-
-    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
-        return x if pre_logits else self.fc(x)
-
-    def get_classifier(self) -> nn.Module:
-        return self.fc
-
-    def reset_classifier(self, num_classes: int) -> None:
-        self.num_classes = num_classes
-        self.fc = nn.Linear(self.num_features, num_classes)
 
     def layers_in_numpy_order(self) -> list[nn.Module]:
         return [self.conv, self.hidden, self.fc]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from visrec.torch_nn.blocks.head import ClassifierHead
 from visrec.torch_nn.models.base import ClassifierBase, kaiming_normal_, normal_
 from visrec.torch_nn.registry import register_model
 
@@ -84,7 +85,7 @@ class VGG(ClassifierBase):
         hidden: int = 4096,
     ):
         super().__init__()
-        self.num_classes, self.in_chans, self.num_features = num_classes, in_chans, hidden
+        self.num_classes, self.in_chans = num_classes, in_chans
         self.input_size, self.fixed_input_size, self.min_input_size = (in_chans, 224, 224), False, 32
         self.features = make_features(cfg, in_chans, norm_layer, act_layer)
         self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
@@ -95,8 +96,8 @@ class VGG(ClassifierBase):
             nn.Linear(hidden, hidden),
             act_layer(),
             nn.Dropout(drop_rate),
-            nn.Linear(hidden, num_classes) if num_classes else nn.Identity(),
         )
+        self.set_head(ClassifierHead(hidden, num_classes, "none"), at="classifier.6")  # FC8
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
@@ -108,18 +109,11 @@ class VGG(ClassifierBase):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)  # (N, 512, H/32, W/32)
 
-    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+    def forward_pre_head(self, x: torch.Tensor) -> torch.Tensor:
         x = torch.flatten(self.avgpool(x), 1)  # (N, 25088)
         for layer in self.classifier[:6]:
-            x = layer(x)  # (N, 4096)
-        return x if pre_logits else self.classifier[6](x)
-
-    def get_classifier(self) -> nn.Module:
-        return self.classifier[6]
-
-    def reset_classifier(self, num_classes: int) -> None:
-        self.num_classes = num_classes
-        self.classifier[6] = nn.Linear(self.num_features, num_classes) if num_classes else nn.Identity()
+            x = layer(x)  # (N, 4096) after FC6 and FC7
+        return x
 
 
 class VGGCifar(ClassifierBase):
@@ -142,25 +136,14 @@ class VGGCifar(ClassifierBase):
         side = img_size // 32
         if side < 1 or img_size % 32:
             raise ValueError(f"CIFAR VGG needs img_size a multiple of 32 (five 2x2 pools); got {img_size}.")
-        self.num_classes, self.in_chans, self.num_features = num_classes, in_chans, 512 * side * side
+        self.num_classes, self.in_chans = num_classes, in_chans
         self.input_size, self.fixed_input_size, self.min_input_size = (in_chans, img_size, img_size), True, 32
         self.features = make_features(cfg, in_chans, norm_layer, act_layer)
-        self.dropout = nn.Dropout(drop_rate)
-        self.classifier = nn.Linear(self.num_features, num_classes) if num_classes else nn.Identity()
+        head = ClassifierHead(512 * side * side, num_classes, "none", drop_rate)  # flatten, drop, linear
+        self.set_head(head, at="classifier")
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)  # (N, 512, 1, 1)
-
-    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
-        x = self.dropout(torch.flatten(x, 1))  # (N, 512)
-        return x if pre_logits else self.classifier(x)
-
-    def get_classifier(self) -> nn.Module:
-        return self.classifier
-
-    def reset_classifier(self, num_classes: int) -> None:
-        self.num_classes = num_classes
-        self.classifier = nn.Linear(self.num_features, num_classes) if num_classes else nn.Identity()
 
 
 def _vgg(name: str, bn: bool, num_classes: int, **kw) -> VGG:

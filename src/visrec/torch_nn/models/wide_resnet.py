@@ -13,7 +13,9 @@ from visrec.torch_nn.registry import register_model
 __all__ = ["wide_resnet_cifar"]
 
 
-def wide_resnet_cifar(depth: int, widen: int, num_classes: int = 10, drop_rate: float = 0.0, **kw):
+def wide_resnet_cifar(
+    depth: int, widen: int, num_classes: int = 10, drop_rate: float = 0.0, **kw
+) -> PreActResNet:
     """Build WRN-depth-widen: conv3x3(16), three stages of (depth-4)/6 pre-activation blocks, BN-ReLU, fc."""
     if (depth - 4) % 6 != 0 or depth < 10:
         raise ValueError(f"WRN depth must be 6N+4 with N >= 1 (10, 16, 22, 28, 40); got {depth}.")
@@ -34,24 +36,24 @@ def wide_resnet_cifar(depth: int, widen: int, num_classes: int = 10, drop_rate: 
 
 
 @register_model
-def wrn16_4(num_classes: int = 10, **kw):
+def wrn16_4(num_classes: int = 10, **kw) -> PreActResNet:
     """WRN-16-4: 2 blocks per stage, 64/128/256 channels; 2.7M parameters."""
     return wide_resnet_cifar(16, 4, num_classes, **kw)
 
 
 @register_model
-def wrn16_8(num_classes: int = 10, **kw):
+def wrn16_8(num_classes: int = 10, **kw) -> PreActResNet:
     """WRN-16-8: 11.0M parameters."""
     return wide_resnet_cifar(16, 8, num_classes, **kw)
 
 
 @register_model
-def wrn28_10(num_classes: int = 10, drop_rate: float = 0.3, **kw):
+def wrn28_10(num_classes: int = 10, drop_rate: float = 0.3, **kw) -> PreActResNet:
     """WRN-28-10 with dropout 0.3: 36.5M parameters (3.89% CIFAR-10 error in the paper)."""
     return wide_resnet_cifar(28, 10, num_classes, drop_rate=drop_rate, **kw)
 
 
 @register_model
-def wrn40_4(num_classes: int = 10, **kw):
+def wrn40_4(num_classes: int = 10, **kw) -> PreActResNet:
     """WRN-40-4: 8.9M parameters."""
     return wide_resnet_cifar(40, 4, num_classes, **kw)

@@ -1,0 +1,60 @@
+"""The settings of ``visrec detect train``: one typed config on the shared run layer.
+
+>>> cfg = DetectConfig(data="shapes", model="yolo_tiny", epochs=2)
+>>> cfg.kind, cfg.batch_size, cfg.image_size
+('detector', 4, 128)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from visrec.runs import TrainRunConfig
+from visrec.utils.errors import ParameterError
+
+__all__ = ["DetectConfig"]
+
+
+@dataclass
+class DetectConfig(TrainRunConfig):
+    """Detector training.
+
+    ``data`` is ``shapes`` (generated: ``num_images`` images of ``image_size`` pixels), a Pascal VOC folder
+    (``Annotations/`` + ``JPEGImages/``) or a COCO JSON file (images beside it or in ``images/``).
+    ``model`` is a registered detector (``visrec.detection.models.list_detectors()``); ``image_size`` is
+    the short side images are scaled to. ``tile`` > 0 cuts training images into tiles of that many
+    pixels (overlapping by ``tile_overlap``) and predicts large images tile by tile. ``single_class``
+    renames every VOC object to one class. ``flip`` augments with horizontal flips. ``score_thresh`` is the
+    minimum score a prediction is kept with.
+    """
+
+    kind: ClassVar[str] = "detector"
+    engine: ClassVar[str] = "torch"
+
+    data: str = "shapes"
+    model: str = "fasterrcnn_tiny"
+    num_images: int = 64
+    image_size: int = 128
+    tile: int = 0
+    tile_overlap: int = 32
+    single_class: str | None = None
+    flip: bool = True
+    score_thresh: float = 0.05
+    epochs: int = 10
+    batch_size: int = 4
+    lr: float = 3e-3
+
+    def validate(self) -> None:
+        super().validate()
+        self.check("int", "num_images", low=1)
+        self.check("int", "image_size", low=32)
+        self.check("int", "tile", low=0)
+        self.check("int", "tile_overlap", low=0)
+        self.check("float", "score_thresh", low=0.0, high=1.0)
+        if self.tile and self.tile_overlap >= self.tile:
+            raise ParameterError(f"--tile-overlap ({self.tile_overlap}) must be smaller than --tile ({self.tile}).")
+        from visrec.detection.models import list_detectors
+
+        if self.model not in list_detectors():
+            raise ParameterError(f"--model {self.model!r} is not a detector; choose one of {list_detectors()}.")

@@ -1,0 +1,1 @@
+"""Machinery every RL algorithm shares: replay memories, rollout storage, schedules, evaluation, envs."""
