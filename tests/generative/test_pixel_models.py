@@ -49,7 +49,7 @@ def test_sampling_draws_from_the_model_distribution():
     with torch.no_grad():
         p = model.log_prob(x).exp()  # (16,)
     g = torch.Generator().manual_seed(0)
-    s = model.sample(20000, (2, 2), generator=g)  # (N, 1, 2, 2)
+    s = model.sample(20000, g, (2, 2))  # (N, 1, 2, 2)
     codes = (s.view(len(s), -1) * torch.tensor([8, 4, 2, 1])).sum(1)
     freq = torch.bincount(codes, minlength=16).double() / len(s)
     se = (p * (1 - p) / len(s)).sqrt()
@@ -59,7 +59,8 @@ def test_sampling_draws_from_the_model_distribution():
 def test_bits_per_dim_and_input_checks():
     model = PixelCNN(1, 4, 1, 3, output="softmax", levels=256)
     x = torch.randint(0, 256, (2, 1, 4, 4))
-    torch.testing.assert_close(model.bits_per_dim(x), model.nll(x) / (16 * math.log(2)))
+    torch.testing.assert_close(model.bits_per_dim(x), -model.log_prob(x) / (16 * math.log(2)))
+    torch.testing.assert_close(model.bits_per_dim(x).mean(), model.nll(x) / (16 * math.log(2)))
     with pytest.raises(ParameterError, match=r"\[0, 255\]"):
         model.nll(x + 256)
     with pytest.raises(ParameterError, match=r"\(N, 1, H, W\)"):

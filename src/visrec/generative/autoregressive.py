@@ -30,8 +30,9 @@ OUTPUTS = ("softmax", "bernoulli")
 class AutoregressiveImageModel(nn.Module):
     """Base class: exact log-likelihood in nats, bits per dimension, and sequential sampling."""
 
-    def __init__(self, in_channels: int, output: str, levels: int):
+    def __init__(self, in_channels: int, output: str, levels: int, image_size: int = 28):
         super().__init__()
+        self.image_size = image_size  # the default side of ``sample``; the network takes any size
         if output not in OUTPUTS:
             raise ParameterError(f"output must be one of {OUTPUTS}; got {output!r}.")
         if in_channels < 1:
@@ -81,26 +82,29 @@ class AutoregressiveImageModel(nn.Module):
         return per_dim.flatten(1).sum(1)
 
     def nll(self, x: torch.Tensor) -> torch.Tensor:
-        """Negative log-likelihood in nats per image: (N,)."""
-        return -self.log_prob(x)
+        """Mean negative log-likelihood in nats per image (a scalar; the training loss)."""
+        return -self.log_prob(x).mean()
 
     def bits_per_dim(self, x: torch.Tensor) -> torch.Tensor:
-        """NLL in bits per sub-pixel: nll / (C H W ln 2), shape (N,)."""
-        return self.nll(x) / (x[0].numel() * math.log(2.0))
+        """NLL in bits per sub-pixel, per image: -log p(x) / (C H W ln 2), shape (N,)."""
+        return -self.log_prob(x) / (x[0].numel() * math.log(2.0))
 
     # ----------------------------------------------------------------------------------- sampling
     @torch.no_grad()
     def sample(
         self,
         n: int,
-        image_size: tuple[int, int],
         generator: torch.Generator | None = None,
+        image_size: tuple[int, int] | None = None,
         temperature: float = 1.0,
     ) -> torch.Tensor:
         """Draw n images pixel by pixel: returns integer levels of shape (N, C, H, W) (long).
 
-        Row i of the output depends only on rows <= i, so each step runs the network on rows 0..i only.
+        ``image_size`` (H, W) defaults to the size the model was built for (``self.image_size``). Row i of
+        the output depends only on rows <= i, so each step runs the network on rows 0..i only.
         """
+        if image_size is None:
+            image_size = (self.image_size, self.image_size)
         if n < 1:
             raise ParameterError(f"n must be >= 1 to sample; got {n}.")
         if temperature <= 0:

@@ -14,7 +14,7 @@ Grayscale only (C = 1).
 
 >>> import torch
 >>> m = GatedPixelCNN(hidden=8, layers=2, output="bernoulli")
->>> m.nll(torch.randint(0, 2, (2, 1, 6, 6))).shape
+>>> m.log_prob(torch.randint(0, 2, (2, 1, 6, 6))).shape
 torch.Size([2])
 """
 
@@ -81,8 +81,9 @@ class GatedPixelCNN(AutoregressiveImageModel):
         kernel_size: int = 7,
         output: str = "bernoulli",
         levels: int = 256,
+        image_size: int = 28,
     ):
-        super().__init__(in_channels, output, levels)
+        super().__init__(in_channels, output, levels, image_size)
         if in_channels != 1:
             raise ParameterError(
                 f"The two-stack Gated PixelCNN here is grayscale only; got in_channels={in_channels}. Use "

@@ -23,7 +23,14 @@ def architecture(cfg, image_shape: tuple[int, int, int], levels: int) -> dict:
     """The keyword arguments that rebuild ``cfg.model`` (stored in model.json as "build")."""
     c, h, w = image_shape
     if cfg.model in ("pixelcnn", "pixelrnn"):
-        arch = dict(in_channels=c, hidden=cfg.hidden, layers=cfg.layers, output=cfg.resolved_output(), levels=levels)
+        arch = dict(
+            in_channels=c,
+            hidden=cfg.hidden,
+            layers=cfg.layers,
+            output=cfg.resolved_output(),
+            levels=levels,
+            image_size=h,
+        )
         if cfg.model == "pixelcnn":
             arch.update(kernel_size=cfg.kernel_size, gated=cfg.gated, stacks=cfg.stacks)
         return arch

@@ -6,8 +6,8 @@ Bernoulli for binarized digits), trained by maximising the exact likelihood.
 >>> import torch
 >>> model = PixelCNN(in_channels=1, hidden=8, layers=2, output="bernoulli")
 >>> x = torch.randint(0, 2, (3, 1, 6, 6))
->>> model.nll(x).shape
-torch.Size([3])
+>>> model.log_prob(x).shape, model.nll(x).shape
+(torch.Size([3]), torch.Size([]))
 """
 
 from __future__ import annotations
@@ -75,9 +75,10 @@ class PixelCNN(AutoregressiveImageModel):
         kernel_size: int = 7,
         output: str = "softmax",
         levels: int = 256,
+        image_size: int = 28,
         gated: bool = False,
     ):
-        super().__init__(in_channels, output, levels)
+        super().__init__(in_channels, output, levels, image_size)
         if hidden < in_channels or hidden % in_channels:
             raise ParameterError(f"hidden must be a positive multiple of in_channels={in_channels}; got {hidden}.")
         if layers < 0:

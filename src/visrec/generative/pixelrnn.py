@@ -61,8 +61,9 @@ class PixelRNN(AutoregressiveImageModel):
         layers: int = 2,
         output: str = "bernoulli",
         levels: int = 256,
+        image_size: int = 28,
     ):
-        super().__init__(in_channels, output, levels)
+        super().__init__(in_channels, output, levels, image_size)
         if in_channels != 1:
             raise ParameterError(
                 f"PixelRNN here is grayscale only (in_channels=1); got in_channels={in_channels}. "

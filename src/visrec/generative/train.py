@@ -101,7 +101,7 @@ def _restore(tensors, meta, modules, optimizers, rng: torch.Generator) -> int:
 
 def _step_loss(name: str, model, x: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
     if name in ("pixelcnn", "pixelrnn"):
-        return model.nll(x).mean()  # exact NLL, nats per image
+        return model.nll(x)  # exact NLL, nats per image (mean over the batch)
     if name == "vae":
         return model.loss(x, rng)  # negative ELBO, nats per image
     return model.loss(x)  # L2 reconstruction
@@ -124,7 +124,7 @@ def evaluate_heldout(
     for i in range(0, len(images), batch_size):
         x = model_input(name, images[i : i + batch_size].to(gm.device), gm.levels, gm.likelihood)
         if name in ("pixelcnn", "pixelrnn"):
-            parts = {"nll": net.nll(x)}
+            parts = {"nll": -net.log_prob(x)}
         elif name == "vae":
             parts = {"neg_elbo": -net.elbo(x, g)}
             if iwae_k:

@@ -102,6 +102,17 @@ class VAE(nn.Module):
         """Negative ELBO, nats per image, mean over the batch."""
         return -self.elbo(x, generator).mean()
 
+    def log_prob(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """The ELBO (a lower bound on log p(x), not log p(x) itself), nats per image: (N,).
+
+        :meth:`iwae` gives a tighter bound for evaluation.
+        """
+        return self.elbo(x, generator)
+
+    def nll(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Mean negative ELBO in nats per image (an upper bound on the NLL; the training loss)."""
+        return self.loss(x, generator)
+
     @torch.no_grad()
     def iwae(self, x: torch.Tensor, k: int = 100, generator: torch.Generator | None = None) -> torch.Tensor:
         """Importance-weighted bound log (1/k) sum_i p(x, z_i) / q(z_i|x), z_i ~ q(z|x): (N,) nats.

@@ -120,7 +120,7 @@ class GenerativeModel:
         if self.name in ("pixelcnn", "pixelrnn"):
             c, h, w = self.image_shape
             gd = torch.Generator(device=self.device).manual_seed(seed)
-            x = self.net.sample(n, (h, w), generator=gd, temperature=temperature)
+            x = self.net.sample(n, gd, (h, w), temperature=temperature)
             return to_uint8_images(x.float(), (0.0, self.levels - 1.0))
         if binary and self.name == "vae" and self.likelihood == "bernoulli":
             with torch.no_grad():

@@ -74,6 +74,24 @@ class DCGANGenerator(nn.Module):
             raise ParameterError(f"The generator expects z of shape (N, {self.noise_dim}); got {tuple(z.shape)}.")
         return self.net(z[:, :, None, None])  # (N, Z, 1, 1) -> (N, C, s, s)
 
+    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """A GAN defines no density (implicit model), so there is no likelihood to report."""
+        raise NotImplementedError(
+            "A GAN generator is an implicit model: it defines no density, so log p(x) is unavailable. "
+            "Score its samples with `visrec generate evaluate RUN --classifier CLF`."
+        )
+
+    def nll(self, x: torch.Tensor) -> torch.Tensor:
+        return self.log_prob(x)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """G(z) for n draws z ~ U[-1, 1] (the course's ``sample_noise``): (N, C, s, s) in [-1, 1]."""
+        from visrec.generative.gan.losses import sample_noise
+
+        device = next(self.parameters()).device
+        return self(sample_noise(n, self.noise_dim, generator, device))
+
 
 class DCGANDiscriminator(nn.Module):
     """images (N, C, s, s) -> logits (N,). ``norm="layer"`` (or "none") for the WGAN-GP critic."""
