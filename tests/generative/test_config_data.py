@@ -69,3 +69,15 @@ def test_binarizations():
     assert binarize_images(np.array([0, 255], np.uint8), "sample").tolist() == [0, 1]
     with pytest.raises(ParameterError, match="--binarize"):
         binarize_images(x, "otsu")
+
+
+def test_limit_reads_an_image_folder_only_up_to_n_per_class(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for cls in ("a", "b"):
+        (tmp_path / cls).mkdir()
+        for i in range(6):
+            Image.fromarray(rng.integers(0, 255, (8, 8, 3), dtype=np.uint8)).save(tmp_path / cls / f"{i}.png")
+    d = load_generative_data(str(tmp_path), limit=3)
+    assert len(d.train) + len(d.test) == 6 and d.image_shape == (3, 8, 8)

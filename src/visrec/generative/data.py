@@ -103,14 +103,20 @@ def load_generative_data(
     binarize : "none", "sample" or "threshold" (see the module docstring)
     seed : the split's (and the sampled binarization's) seed
     test_fraction : held-out share (0.2: MNIST t10k -> 8,000 / 2,000)
-    limit : keep at most this many training images per class (quick experiments)
+    limit : keep at most this many training images per class (quick experiments); an image folder is also
+        read only up to ``limit`` files per class, before the split
     overfit : keep only this many training images (a seeded subset; 0 = off)
     """
     if binarize not in BINARIZATIONS:
         raise ParameterError(f"--binarize must be one of {BINARIZATIONS}; got {binarize!r}.")
     if not 0.0 < test_fraction < 1.0:
         raise ParameterError(f"test_fraction must be in (0, 1); got {test_fraction!r}.")
-    ds = load_dataset(spec)
+    try:  # an image folder is read only up to --limit images per class (CIFAR-10 JPEGs: 5,000 per class)
+        ds = load_dataset(spec, limit_per_class=limit) if limit is not None else load_dataset(spec)
+    except ValueError as exc:
+        if "image folders only" not in str(exc):
+            raise
+        ds = load_dataset(spec)
     n = len(ds)
     n_test = int(round(test_fraction * n))
     if n_test < 1 or n - n_test < 1:
