@@ -35,6 +35,7 @@ COMMAND_MODULES = [
     "visrec.cli.segment",
     "visrec.cli.detect",
     "visrec.cli.report",
+    "visrec.cli.generate",
 ]
 
 app = typer.Typer(

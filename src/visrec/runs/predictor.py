@@ -24,6 +24,7 @@ PREDICTOR_LOADERS = {
     "classic": "visrec.classic.persist:load_predictor",
     "numpy_nn": "visrec.numpy_nn.persist:load_predictor",
     "torch": "visrec.torch_nn.predictor:load_predictor",
+    "generative": "visrec.generative.wrapper:load_generative",
     "charrnn": "visrec.sequence.charrnn:load_charrnn",
     "caption": "visrec.sequence.captioning:load_captioner",
     "fast_style": "visrec.explain.generate.style.fast:load_fast_style",

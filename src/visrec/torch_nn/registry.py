@@ -53,6 +53,7 @@ MODEL_MODULES = [
     "visrec.torch_nn.models",
     "visrec.detection.models",
     "visrec.detection.segmentation.models",
+    "visrec.generative.zoo",
 ]
 
 
