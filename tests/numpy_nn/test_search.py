@@ -1,6 +1,5 @@
 """Random search: log-space sampling, coarse-to-fine narrowing, early abort, edge warnings, CLI outputs."""
 
-import json
 import math
 
 import numpy as np
@@ -59,24 +58,3 @@ def test_random_search_coarse_to_fine_aborts_and_is_job_independent():
     par = random_search(_data(), model, space, solver, num_trials=6, stages=1, jobs=2, seed=1)
     seq = [t for t in res.trials if t["stage"] == 0]
     assert [t["val_acc"] for t in par.trials] == [t["val_acc"] for t in seq]
-
-
-@pytest.mark.slow
-def test_cli_writes_results_table_plot_and_warns(tmp_path):
-    """Seed 4 samples lr = 0.04 at the top edge of 10**[-8, -1]; with plain SGD for one epoch it wins."""
-    from typer.testing import CliRunner
-
-    from visrec.cli.main import app
-
-    out = tmp_path / "s"
-    args = "search --data digits --trials 4 --stages 1 --epochs 1 --lr-range -8,-1 --seed 4 --optimizer sgd"
-    args += " --reg-range -6,-5 --limit 300 --hidden 16 --out"
-    result = CliRunner().invoke(app, [*args.split(), str(out)])
-    assert result.exit_code == 0, result.output
-    assert "random search" in result.output and "warning:" in result.output
-    data = json.loads((out / "results.json").read_text())
-    assert len(data["trials"]) == 4 and data["edge_warnings"]
-    vals = [t["val_acc"] for t in data["trials"] if not t["aborted"]]
-    assert vals == sorted(vals, reverse=True)
-    assert (out / "results.csv").read_text().count("\n") == 5
-    assert (out / "plots" / "search_scatter.png").stat().st_size > 1000

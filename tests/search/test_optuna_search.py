@@ -70,3 +70,24 @@ def test_two_workers_share_one_sqlite_study(tmp_path):
 
     study = optuna.load_study(study_name="shared", storage=db)
     assert len([t for t in study.trials if t.state.is_finished()]) == len(numbers[0])
+
+
+@pytest.mark.slow
+def test_cli_writes_results_table_plot_and_warns(tmp_path):
+    """Seed 1 samples an lr at the top edge of 10**[-8, -1]; with plain SGD for one epoch it wins."""
+    from typer.testing import CliRunner
+
+    from visrec.cli.main import app
+
+    out = tmp_path / "s"
+    args = "search --data digits --trials 4 --stages 1 --epochs 1 --lr-range -8,-1 --seed 1 --optimizer sgd"
+    args += " --reg-range -6,-5 --limit 300 --hidden 16 --out"
+    result = CliRunner().invoke(app, [*args.split(), str(out)])
+    assert result.exit_code == 0, result.output
+    assert "random search" in result.output and "warning:" in result.output
+    data = json.loads((out / "results.json").read_text())
+    assert len(data["trials"]) == 4 and data["edge_warnings"]
+    vals = [t["val_acc"] for t in data["trials"] if not t["aborted"]]
+    assert vals == sorted(vals, reverse=True)
+    assert (out / "results.csv").read_text().count("\n") == 5
+    assert (out / "plots" / "search_scatter.png").stat().st_size > 1000

@@ -35,20 +35,9 @@ TargetOpt = typer.Option(None, "--target", help="Class index or name to explain 
 explain_app = typer.Typer(help="Look inside a trained CNN (Lecture 13)." + EXAMPLES, no_args_is_help=True)
 
 
-def _run(
-    method: str,
-    sources: list[str],
-    weights,
-    model,
-    out,
-    overwrite,
-    seed,
-    needs_images=True,
-    data=None,
-    **options,
-):
+def explain_config(method: str, /, sources, weights, model, out, overwrite, seed, data=None, **options):
+    """The ExplainConfig of a command: RUN then IMAGE... (or IMAGE... with --weights FILE --model NAME)."""
     from visrec.explain.config import ExplainConfig
-    from visrec.explain.runner import run_explain
 
     sources = list(sources or [])
     run_source = None
@@ -56,7 +45,7 @@ def _run(
         if not sources:
             raise typer.BadParameter("Pass RUN (a run directory) or --weights FILE --model NAME.")
         run_source, sources = sources[0], sources[1:]
-    cfg = ExplainConfig(
+    return ExplainConfig(
         method=method,
         source=run_source,
         weights=weights,
@@ -68,7 +57,13 @@ def _run(
         seed=seed or 0,
         data=data or "digits",
     )
-    done(run_explain(cfg))
+
+
+def _run(method: str, sources: list[str], weights, model, out, overwrite, seed, needs_images=True, data=None,
+         **options):
+    from visrec.explain.runner import run_explain
+
+    done(run_explain(explain_config(method, sources, weights, model, out, overwrite, seed, data, **options)))
 
 
 def _attribution(method: str, extra_help: str = ""):

@@ -5,29 +5,11 @@ from __future__ import annotations
 import typer
 
 from visrec.cli.common import OutOpt, OverwriteOpt, SeedOpt, done, parse_float_list, split_names
-from visrec.cli.explain import LayerOpt, ModelOpt, WeightsOpt
+from visrec.cli.explain import LayerOpt, ModelOpt, WeightsOpt, explain_config
 
 
 def _config(command, sources, weights, model, out, overwrite, seed, **options):
-    from visrec.explain.config import ExplainConfig
-
-    sources = list(sources or [])
-    run_source = None
-    if weights is None:
-        if not sources:
-            raise typer.BadParameter("Pass RUN (a run directory) or --weights FILE --model NAME.")
-        run_source, sources = sources[0], sources[1:]
-    return ExplainConfig(
-        method=command,
-        source=run_source,
-        weights=weights,
-        model=model,
-        images=sources,
-        options={k: v for k, v in options.items() if v is not None},
-        out=out,
-        overwrite=bool(overwrite),
-        seed=seed or 0,
-    )
+    return explain_config(command, sources, weights, model, out, overwrite, seed, **options)
 
 
 def attack(

@@ -80,7 +80,8 @@ def search(
     run, result = run_search(cfg)
     rows = [[t["stage"], t["trial"], f"{t['lr']:.3e}", f"{t['reg']:.3e}", t["val_acc"], t["state"]]
             for t in result.sorted()]
-    echo_table("search (best first)", ["stage", "trial", "lr", "reg", "val acc", "state"], rows)
+    title = f"{'random' if cfg.sampler == 'random' else 'TPE'} search (best first)"
+    echo_table(title, ["stage", "trial", "lr", "reg", "val acc", "state"], rows)
     if result.trials:
         b = result.best
         typer.echo(f"best: stage {b['stage']} trial {b['trial']}: lr {b['lr']:.3g}, reg {b['reg']:.3g}, "

@@ -77,9 +77,18 @@ def _objective(cfg: dict, space: dict, model_cfg: dict, solver_cfg: dict, worker
     return objective
 
 
-def _study(cfg: dict, name: str, storage, seed: int):
-    return _optuna().create_study(study_name=name, storage=storage, direction="maximize", load_if_exists=True,
-                                  sampler=_sampler(cfg, seed), pruner=_pruner(cfg))
+def _study(cfg: dict, name: str, storage, seed: int, attempts: int = 20):
+    """Create or join the study; workers starting together may race to create the database's tables."""
+    optuna = _optuna()
+    for attempt in range(attempts):
+        try:
+            return optuna.create_study(study_name=name, storage=storage, direction="maximize", load_if_exists=True,
+                                       sampler=_sampler(cfg, seed), pruner=_pruner(cfg))
+        except Exception as exc:  # sqlalchemy's IntegrityError / OperationalError while another worker creates
+            if storage is None or attempt == attempts - 1 or "constraint" not in str(exc).lower() and (
+                    "locked" not in str(exc).lower()):
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 def _finished(study) -> int:
