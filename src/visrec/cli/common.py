@@ -57,6 +57,7 @@ MaxMinutesOpt = typer.Option(
 )
 PatienceOpt = typer.Option(None, "--patience", help="Stop after N evaluations without improvement (0 = off).")
 ThreadsOpt = typer.Option(None, "--threads", help="CPU threads (0 = the library default).")
+EvalEveryOpt = typer.Option(None, "--eval-every", help="Evaluate (and checkpoint) every N epochs (default 1).")
 
 
 def config_from_cli(config_cls, config_file=None, **options):

@@ -120,11 +120,11 @@ def babysit(
 
     folder = _out(out, "babysit")
     if data:
-        from visrec.data.load import load_dataset
+        from visrec.data.run_data import load_splits
 
-        ds = load_dataset(data)
-        idx = np.random.default_rng(seed).permutation(len(ds))[:1000]
-        X, y = ds.flat()[idx], ds.labels[idx]
+        s = load_splits(data, limit=1000, val_size=200, seed=seed)  # 800 train, then 200 validation rows
+        X = np.concatenate([s.train.flat(), s.val.flat()])
+        y = np.concatenate([s.train.labels, s.val.labels])
         X -= X.mean(axis=0)  # mean image subtracted, raw pixel scale, as in the slides
     else:
         X, y = synthetic_images(1000, seed=seed)

@@ -18,13 +18,29 @@ import typer
 
 from visrec.cli.common import (
     ConfigOpt,
+    DataOpt,
+    DeviceOpt,
+    EpochsOpt,
+    EvalEveryOpt,
     GradClipOpt,
     LimitOpt,
+    LrOpt,
+    LrScheduleOpt,
+    MaxMinutesOpt,
+    MomentumOpt,
+    OutOpt,
     OverwriteOpt,
+    PatienceOpt,
     ProgressOpt,
+    ResumeOpt,
+    SeedOpt,
     SkipBadOpt,
     TensorboardOpt,
+    TestDataOpt,
     ThreadsOpt,
+    ValFracOpt,
+    ValSizeOpt,
+    WarmupOpt,
     config_from_cli,
     done,
     parse_int_list,
@@ -98,30 +114,24 @@ def register(app: typer.Typer) -> None:
         model: str = typer.Option(
             None, "--model", help="Registry name (torch) or twolayer|fc|threelayer_convnet|convnet (numpy)."
         ),
-        data: str = typer.Option(
-            None, "--data", help="digits, a CIFAR-10 / MNIST folder or an image folder."
-        ),
-        test_data: str = typer.Option(
-            None, "--test-data", help="Held-out test set, evaluated once at the end."
-        ),
-        val_fraction: float = typer.Option(None, "--val-fraction", help="Validation share of --data (0.2)."),
-        val_size: int = typer.Option(
-            None, "--val-size", help="Validation images (overrides --val-fraction)."
-        ),
-        out: Path = typer.Option(None, "--out", help="Run directory (default runs/train-<model>-<time>)."),
-        seed: int = typer.Option(None, "--seed", help="Random seed (split, init, order, augmentation)."),
-        epochs: int = typer.Option(None, "--epochs", help="Epochs (with --resume: the new total)."),
+        data: str = DataOpt,
+        test_data: str = TestDataOpt,
+        val_fraction: float = ValFracOpt,
+        val_size: int = ValSizeOpt,
+        out: Path = OutOpt,
+        seed: int = SeedOpt,
+        epochs: int = EpochsOpt,
         batch_size: int = typer.Option(
             None, "--batch-size", help="Minibatch size (per process under torchrun)."
         ),
-        lr: float = typer.Option(None, "--lr", help="Base learning rate."),
+        lr: float = LrOpt,
         optimizer: str = typer.Option(None, "--optimizer", help="sgd | momentum | nesterov | adam | adamw."),
-        momentum: float = typer.Option(None, "--momentum", help="SGD momentum (0.9)."),
+        momentum: float = MomentumOpt,
         weight_decay: float = typer.Option(
             None, "--weight-decay", help="L2 weight decay (not on norms/biases)."
         ),
-        lr_schedule: str = typer.Option(None, "--lr-schedule", help="none | step | cosine | onecycle | exp."),
-        warmup_epochs: float = typer.Option(None, "--warmup-epochs", help="Linear warm-up length in epochs."),
+        lr_schedule: str = LrScheduleOpt,
+        warmup_epochs: float = WarmupOpt,
         label_smoothing: float = typer.Option(None, "--label-smoothing", help="e.g. 0.1."),
         hidden: str = typer.Option(
             None, "--hidden", help="Hidden sizes, e.g. 100,100 (fully connected nets)."
@@ -146,12 +156,12 @@ def register(app: typer.Typer) -> None:
         workers: int = typer.Option(
             None, "--workers", help="DataLoader worker processes (0: on-device batches)."
         ),
-        device: str = typer.Option(None, "--device", help="auto | cpu | cuda | mps."),
-        patience: int = typer.Option(None, "--patience", help="Early stopping after N epochs without gain."),
+        device: str = DeviceOpt,
+        patience: int = PatienceOpt,
         tta: bool = typer.Option(None, "--tta/--no-tta", help="Flip test-time augmentation at test/predict."),
-        max_minutes: float = typer.Option(None, "--max-minutes", help="Wall-clock budget; stops cleanly."),
+        max_minutes: float = MaxMinutesOpt,
         overfit: int = typer.Option(None, "--overfit", help="Train (and validate) on N examples only."),
-        resume: Path = typer.Option(None, "--resume", help="A run directory or checkpoint to continue."),
+        resume: Path = ResumeOpt,
         init_from: Path = typer.Option(None, "--init-from", help="Run directory or weights to start from."),
         finetune: str = typer.Option(None, "--finetune", help="all | last | head (with --init-from)."),
         config: Path = ConfigOpt,
@@ -162,7 +172,7 @@ def register(app: typer.Typer) -> None:
         threads: int = ThreadsOpt,
         progress: bool = ProgressOpt,
         tensorboard: bool = TensorboardOpt,
-        eval_every: int = typer.Option(None, "--eval-every", help="Evaluate and checkpoint every N epochs (1)."),
+        eval_every: int = EvalEveryOpt,
         tta_translate: int = typer.Option(
             None, "--tta-translate", help="With --tta: also views shifted by +-N pixels (0 = flips only)."
         ),
