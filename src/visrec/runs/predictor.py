@@ -86,11 +86,9 @@ def load_predictor(run_dir: str | Path, device: str = "cpu"):
     if not (run_dir / "model.json").is_file():
         print(f"note: {run_dir} has no final model (the run was interrupted); using its best checkpoint.",
               file=sys.stderr)
+    import inspect
+
     module, func = PREDICTOR_LOADERS[kind].split(":")
     loader = getattr(importlib.import_module(module), func)
-    try:
-        return loader(run_dir, device=device)
-    except TypeError as exc:
-        if "device" not in str(exc):
-            raise
-        return loader(run_dir)
+    takes_device = "device" in inspect.signature(loader).parameters  # NumPy-engine loaders have no device
+    return loader(run_dir, device=device) if takes_device else loader(run_dir)
