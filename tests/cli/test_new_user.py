@@ -169,3 +169,12 @@ def test_ctrl_c_keeps_the_best_epoch_and_says_how_to_resume(tmp_path):
     from visrec.runs import load_predictor
 
     assert load_predictor(run).predict(np.zeros((2, 8, 8, 1), np.uint8)).shape == (2,)
+
+
+def test_predict_on_a_run_that_holds_no_classifier_names_the_right_command(tmp_path, capsys):
+    run = tmp_path / "q"
+    assert cli(capsys, "rl", "train", "gridworld", "--algo", "qlearn", "--steps", "500", "--out", run)[0] == 0
+    png = tmp_path / "x.png"
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(png)
+    code, _, err = cli(capsys, "predict", run, png)
+    assert code == 2 and "not an image classifier" in err and "visrec rl evaluate" in err

@@ -11,10 +11,28 @@ from pathlib import Path
 import numpy as np
 
 from visrec.data.images import IMAGE_SUFFIXES, read_image, resize_images
-from visrec.runs.predictor import load_predictor
+from visrec.runs.predictor import load_predictor, model_kind
 from visrec.utils.errors import DataError, ParameterError
 
-__all__ = ["image_files", "predict_files", "evaluate_run"]
+__all__ = ["image_files", "predict_files", "evaluate_run", "load_classifier"]
+
+#: the command that uses each non-classifier kind, for the error message
+COMMAND_OF_KIND = {"charrnn": "visrec charrnn sample", "caption": "visrec caption predict",
+                   "detector": "visrec detect predict", "segmenter": "visrec segment predict",
+                   "generative": "visrec generate sample", "rl": "visrec rl evaluate", "fast_style": "visrec style"}
+
+
+def load_classifier(run_dir, device: str = "cpu"):
+    """The image classifier saved in ``run_dir``; a DataError (naming the right command) for other kinds."""
+    predictor = load_predictor(run_dir, device=device)
+    if not all(hasattr(predictor, a) for a in ("class_names", "input_shape", "predict_proba")):
+        kind = model_kind(run_dir)
+        use = COMMAND_OF_KIND.get(kind)
+        raise DataError(
+            f"{run_dir} holds a {kind!r} model, not an image classifier; `visrec predict` and `visrec evaluate` "
+            f"read classifier runs (classic, numpy_nn, torch)." + (f" Use `{use} {run_dir} ...`." if use else "")
+        )
+    return predictor
 
 
 def image_files(paths) -> list[Path]:
@@ -62,7 +80,7 @@ def predict_files(run_dir, paths, top_k: int = 1, device: str = "cpu") -> list[d
     """
     if top_k < 1:
         raise ParameterError(f"--top-k must be at least 1; got {top_k}.")
-    predictor = load_predictor(run_dir, device=device)
+    predictor = load_classifier(run_dir, device=device)
     files = image_files(paths)
     has_proba = getattr(predictor, "has_proba", True)
     names = list(predictor.class_names)
@@ -90,7 +108,7 @@ def evaluate_run(run_dir, test_data, skip_bad: bool = False, device: str = "cpu"
     from visrec.data.load import load_dataset
     from visrec.data.run_data import match_channels
 
-    predictor = load_predictor(run_dir, device=device)
+    predictor = load_classifier(run_dir, device=device)
     ds = load_dataset(test_data, split="test", skip_bad=skip_bad)
     if list(ds.class_names) != list(predictor.class_names):
         raise DataError(
