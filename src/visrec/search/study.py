@@ -85,8 +85,8 @@ def _study(cfg: dict, name: str, storage, seed: int, attempts: int = 20):
             return optuna.create_study(study_name=name, storage=storage, direction="maximize", load_if_exists=True,
                                        sampler=_sampler(cfg, seed), pruner=_pruner(cfg))
         except Exception as exc:  # sqlalchemy's IntegrityError / OperationalError while another worker creates
-            if storage is None or attempt == attempts - 1 or "constraint" not in str(exc).lower() and (
-                    "locked" not in str(exc).lower()):
+            racing = type(exc).__name__ in ("IntegrityError", "OperationalError")  # tables, version row, lock
+            if storage is None or attempt == attempts - 1 or not racing:
                 raise
             time.sleep(0.2 * (attempt + 1))
 
