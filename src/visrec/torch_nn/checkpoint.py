@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from visrec.utils.atomic import atomic_write_json, atomic_write_with
+from visrec.utils.atomic import atomic_write_json
 from visrec.utils.errors import DataError
 
 __all__ = [
@@ -56,22 +56,16 @@ def __getattr__(name):
 # ---------------------------------------------------------------------------------------- safetensors I/O
 def save_tensors(path: str | Path, tensors: dict[str, torch.Tensor], metadata: dict | None = None) -> None:
     """Write ``tensors`` (moved to CPU, made contiguous, un-shared) as safetensors, atomically."""
-    from safetensors.torch import save_file
+    from visrec.runs.arrays import save_arrays
 
-    clean = {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}
-    atomic_write_with(path, lambda tmp: save_file(clean, str(tmp), metadata=metadata))
+    save_arrays(path, tensors, metadata)
 
 
 def load_tensors(path: str | Path) -> dict[str, torch.Tensor]:
-    from safetensors.torch import load_file
+    """Read a safetensors file as torch tensors; a DataError names a missing or corrupt file."""
+    from visrec.runs.arrays import load_arrays
 
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"Expected a safetensors file at {path}, but it does not exist.")
-    try:
-        return load_file(str(path))
-    except Exception as exc:  # SafetensorError
-        raise DataError(f"Could not read {path} as safetensors ({exc}); the file is corrupt.") from exc
+    return load_arrays(path, framework="pt")
 
 
 # -------------------------------------------------------------------------------------- optimizer state
