@@ -23,9 +23,9 @@ from visrec.detection.models.transform import DetectionTransform, check_inputs
 from visrec.detection.ops import (
     AnchorGenerator,
     BoxCoder,
-    batched_nms,
     box_iou,
     clip_boxes_to_image,
+    select_detections,
     sigmoid_focal_loss,
 )
 
@@ -148,10 +148,9 @@ class RetinaNet(nn.Module):
                 scores_all.append(scores)
                 labels_all.append(labels)
             boxes, scores, labels = torch.cat(boxes_all), torch.cat(scores_all), torch.cat(labels_all)
-            ok = (labels > 0) & (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
-            boxes, scores, labels = boxes[ok], scores[ok], labels[ok]
-            keep = batched_nms(boxes, scores, labels, self.nms_thresh)[: self.detections_per_img]
-            results.append({"boxes": boxes[keep], "scores": scores[keep], "labels": labels[keep]})
+            fg = labels > 0  # background is class 0
+            results.append(select_detections(boxes[fg], scores[fg], labels[fg], self.nms_thresh,
+                                             self.detections_per_img))
         return results
 
     def forward(self, images: list[torch.Tensor], targets: list[dict] | None = None):

@@ -23,7 +23,7 @@ from visrec.detection.models.backbone import TinyBackbone
 from visrec.detection.models.matcher import Matcher
 from visrec.detection.models.registry import register_detector
 from visrec.detection.models.transform import DetectionTransform, check_inputs
-from visrec.detection.ops import BoxCoder, batched_nms, box_iou, clip_boxes_to_image
+from visrec.detection.ops import BoxCoder, box_iou, clip_boxes_to_image, select_detections
 
 __all__ = ["SSD", "DefaultBoxGenerator", "ssd300_default_boxes", "SSDHead", "VGGFeatures", "ssd300_vgg16", "ssd_tiny"]
 
@@ -233,10 +233,7 @@ class SSD(nn.Module):
                 out_s.append(sc)
                 out_l.append(torch.full_like(idx, c))
             b, s, lab = torch.cat(out_b), torch.cat(out_s), torch.cat(out_l)
-            ok = (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1])
-            b, s, lab = b[ok], s[ok], lab[ok]
-            keep = batched_nms(b, s, lab, self.nms_thresh)[: self.detections_per_img]
-            results.append({"boxes": b[keep], "scores": s[keep], "labels": lab[keep]})
+            results.append(select_detections(b, s, lab, self.nms_thresh, self.detections_per_img))
         return results
 
     def forward(self, images: list[torch.Tensor], targets: list[dict] | None = None):

@@ -27,7 +27,7 @@ from torch import nn
 from visrec.detection.models.backbone import TinyBackbone
 from visrec.detection.models.registry import register_detector
 from visrec.detection.models.transform import DetectionTransform, check_inputs
-from visrec.detection.ops import batched_nms, box_iou, clip_boxes_to_image
+from visrec.detection.ops import box_iou, clip_boxes_to_image, select_detections
 
 __all__ = ["GridDetector", "yolo_tiny"]
 
@@ -157,10 +157,7 @@ class GridDetector(nn.Module):
             scores = (conf[i].sigmoid()[..., None] * probs).reshape(-1, self.num_classes - 1)  # (S S B, C-1)
             keep_box, keep_cls = torch.where(scores > self.score_thresh)
             bx, sc, lab = boxes[keep_box], scores[keep_box, keep_cls], keep_cls + 1
-            valid = (bx[:, 2] > bx[:, 0]) & (bx[:, 3] > bx[:, 1])
-            bx, sc, lab = bx[valid], sc[valid], lab[valid]
-            keep = batched_nms(bx, sc, lab, self.nms_thresh)[: self.detections_per_img]
-            results.append({"boxes": bx[keep], "labels": lab[keep], "scores": sc[keep]})
+            results.append(select_detections(bx, sc, lab, self.nms_thresh, self.detections_per_img))
         return results
 
     def forward(self, images: list[torch.Tensor], targets: list[dict] | None = None):

@@ -20,7 +20,7 @@ from .boxes import (
     remove_small_boxes,
 )
 from .focal_loss import sigmoid_focal_loss
-from .nms import batched_nms, batched_nms_reference, nms, nms_reference
+from .nms import batched_nms, batched_nms_reference, nms, nms_reference, select_detections
 from .roi_align import RoIAlign, roi_align, roi_align_reference
 from .roi_pool import RoIPool, roi_pool, roi_pool_reference
 from .upsample import (
@@ -33,6 +33,7 @@ from .upsample import (
 )
 
 __all__ = [
+    "select_detections",
     "AnchorGenerator", "ImageList", "generate_base_anchors",
     "BoxCoder", "encode_boxes_reference",
     "BOX_FORMATS", "box_area", "box_convert", "box_iou", "box_iou_reference", "check_boxes",

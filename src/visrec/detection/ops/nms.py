@@ -19,7 +19,7 @@ from torch import Tensor
 
 from .boxes import box_iou
 
-__all__ = ["nms", "nms_reference", "batched_nms", "batched_nms_reference"]
+__all__ = ["nms", "nms_reference", "batched_nms", "batched_nms_reference", "select_detections"]
 
 MATRIX_LIMIT = 4096  # boxes up to which the full (N, N) IoU matrix is built
 
@@ -112,3 +112,16 @@ def batched_nms_reference(boxes: Tensor, scores: Tensor, idxs: Tensor, iou_thres
         kept.extend(members[int(j)] for j in sub)
     kept.sort(key=lambda i: (-float(scores[i]), i))
     return torch.tensor(kept, dtype=torch.int64)
+
+
+def select_detections(boxes: Tensor, scores: Tensor, labels: Tensor, iou_threshold: float,
+                      max_detections: int) -> dict[str, Tensor]:
+    """The last step of a detector: drop empty boxes, class-wise NMS, keep the ``max_detections`` best.
+
+    boxes (Tensor[N, 4]) xyxy, scores (Tensor[N]), labels (Tensor[N]) -> {"boxes", "scores", "labels"},
+    sorted by decreasing score.
+    """
+    ok = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
+    boxes, scores, labels = boxes[ok], scores[ok], labels[ok]
+    keep = batched_nms(boxes, scores, labels, iou_threshold)[:max_detections]
+    return {"boxes": boxes[keep], "scores": scores[keep], "labels": labels[keep]}
