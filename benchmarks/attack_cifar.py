@@ -3,18 +3,22 @@
     python benchmarks/attack_cifar.py --data ../shared/data/cifar10-jpeg/train \
         --test-data ../shared/data/cifar10-jpeg/test --model resnet20 --epochs 10 --adv-epochs 10 --eval 1000
     python benchmarks/attack_cifar.py --run runs/train-cifar --robust-run runs/train-cifar-pgd ...   # saved models
+    python benchmarks/attack_cifar.py --run /tmp/cifar10min --model fast_cifar \
+        --model-kwargs '{"widths": [32, 64, 128]}' --limit 10000 --adv-epochs 2   # a trained clean run vs PGD here
     python benchmarks/attack_cifar.py --quick                    # digits, tiny_cnn, 2 epochs (a smoke run)
 
 Without --run both models are trained here with the same data, seed, architecture and epochs: one on clean
 images, one by PGD adversarial training (Madry et al.: L-inf, eps --train-eps, 5 steps). Reported per eps:
 FGSM and PGD-10 success rate (correct images the attack flips) and accuracy under attack, for both models;
 the clean model's success rate is the reference the robust model is compared against (ratio robust/clean).
-Writes plots/success_vs_eps.png under --out.
+With --run (and no --test-data) the run's own train / validation split is rebuilt from its config.json, so the
+attacked images are ones its model never trained on. Writes plots/success_vs_eps.png under --out.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sys
@@ -54,7 +58,7 @@ def train_model(x, y, args, adversarial: bool, class_names) -> ExplainModel:
     torch.manual_seed(args.seed)
     mean = x.mean(dim=(0, 2, 3)).tolist()
     std = x.std(dim=(0, 2, 3)).clamp_min(1e-3).tolist()
-    kw = {"in_chans": x.shape[1]} if args.model == "tiny_cnn" else {}
+    kw = {"in_chans": x.shape[1]} if args.model == "tiny_cnn" else dict(args.model_kwargs)
     if args.model == "tiny_cnn":
         kw["img_size"] = x.shape[-1]
     model = ExplainModel(create_model(args.model, num_classes=len(class_names), **kw), mean, std, class_names)
@@ -87,6 +91,7 @@ def main(argv=None) -> None:
     ap.add_argument("--run", help="A trained (clean) torch run directory instead of training here.")
     ap.add_argument("--robust-run", help="An adversarially trained run directory.")
     ap.add_argument("--model", default="resnet20")
+    ap.add_argument("--model-kwargs", type=json.loads, default={}, help='e.g. \'{"widths": [32, 64, 128]}\'')
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--adv-epochs", type=int, default=10)
     ap.add_argument("--batch-size", type=int, default=128)
@@ -105,8 +110,19 @@ def main(argv=None) -> None:
     header(argv)
     from visrec.data.load import load_dataset
 
-    train = load_dataset(args.data)
-    test = load_dataset(args.test_data) if args.test_data else None
+    train = test = None
+    if args.run and not args.test_data:  # the run's own validation split: images its model never saw
+        from visrec.data.run_data import load_splits
+
+        cfg = json.loads((Path(args.run) / "config.json").read_text())["config"]
+        keys = ("val_fraction", "val_size", "limit", "seed")
+        splits = load_splits(cfg["data"], **{k: cfg[k] for k in keys if cfg.get(k) is not None})
+        train, test = splits.train, splits.val
+        print(f"data: {args.run}'s own split of {cfg['data']}: {len(train.images)} train, {len(test.images)} "
+              "validation (attacked)")
+    else:
+        train = load_dataset(args.data)
+        test = load_dataset(args.test_data) if args.test_data else None
     if test is None:  # hold out the last 20% of --data
         n = len(train.images)
         cut = int(0.8 * n)

@@ -69,12 +69,20 @@ def sb3_pipeline(steps: int, capacity: int):
     return 4 * steps / (time.perf_counter() - t0), nbytes
 
 
-def pong(minutes: float) -> None:
+def pong(minutes: float, threads: int, explore_steps: int, horizon: int = 2_000_000) -> None:
+    """DQN with the Atari preset, stopped after ``minutes``; epsilon anneals over ``explore_steps``.
+
+    ``learn`` is given a horizon it never reaches (the time limit stops it first), so the exploration
+    schedule is set as a fraction of that horizon: SB3 semantics, where the fraction is of the learn call.
+    """
     from visrec.rl.persist import build_algo
     from visrec.rl.presets import preset
 
-    torch.set_num_threads(os.cpu_count() or 1)
-    algo = build_algo("dqn", "ALE/Pong-v5", "CnnPolicy", 0, preset("ALE/Pong-v5", "dqn", atari=True))
+    torch.set_num_threads(threads)
+    hp = preset("ALE/Pong-v5", "dqn", atari=True)
+    hp["exploration_fraction"] = explore_steps / horizon
+    print(f"pong: DQN {hp}, {threads} torch thread(s), load average {os.getloadavg()[0]:.1f}", flush=True)
+    algo = build_algo("dqn", "ALE/Pong-v5", "CnnPolicy", 0, hp)
     returns, start = [], time.perf_counter()
 
     def on_episode(a, rec):
@@ -84,7 +92,7 @@ def pong(minutes: float) -> None:
               f"steps, {minutes_so_far:.1f} min", flush=True)
         return time.perf_counter() - start < minutes * 60
 
-    algo.learn(10_000_000, callback=on_episode)
+    algo.learn(horizon, callback=on_episode)
     last = returns[-10:]
     mean = np.mean(last) if last else float("nan")
     print(f"pong: {len(returns)} episodes, {algo.num_timesteps} agent steps in {minutes:g} min; mean return "
@@ -97,6 +105,9 @@ def main() -> None:
     ap.add_argument("--capacity", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--pong-minutes", type=float, default=0.0, help="Also train DQN on Pong (0 = skip).")
+    ap.add_argument("--pong-threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--pong-explore-steps", type=int, default=100_000,
+                    help="Agent steps over which epsilon anneals from 1 to its final value.")
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     if args.quick:
@@ -120,7 +131,7 @@ def main() -> None:
           f"visrec {mem_ours / 2**20:.0f} MiB vs sb3 {mem_ref / 2**20:.0f} MiB "
           f"(ratio {mem_ours / mem_ref:.2f})")
     if args.pong_minutes > 0:
-        pong(args.pong_minutes)
+        pong(args.pong_minutes, args.pong_threads, args.pong_explore_steps)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,10 @@ def test_num_classes_batch_and_list():
     assert data["totals"]["activation_bytes"] == 4 * 4 * data["totals"]["activations_per_image"]
     out = _run("--list")
     assert "resnet20" in out and "inception_naive_module" in out
+    lines = dict(line.split(": ", 1) for line in out.strip().splitlines())
+    assert "fasterrcnn_tiny" in lines["detectors"] and "pixelcnn" in lines["generators"]
+    assert "char_lstm" in lines["sequence models"] and "caption_attention" in lines["captioners"]
+    assert "mlp_q_network" in lines["policies"]
 
 
 def test_parse_input_size():

@@ -180,11 +180,14 @@ def register(app: typer.Typer) -> None:
 
         Example: visrec summary vgg16 --input 3x224x224 --no-bias
         """
-        from visrec.torch_nn.registry import list_models
+        from visrec.torch_nn.registry import KINDS, list_models
 
         if list_:
-            typer.echo("classifiers: " + ", ".join(list_models()))
-            typer.echo("blocks: " + ", ".join(list_models(kind="block")))
+            for kind in KINDS:  # classifiers, blocks, then the kinds of Lectures 10-14
+                names = list_models(kind=kind)
+                if names:
+                    label = {"policy": "policies", "sequence": "sequence models"}.get(kind, kind + "s")
+                    typer.echo(f"{label}: " + ", ".join(names))
             return
         if not model:
             raise ParameterError("Give a model name, e.g. `visrec summary resnet20`, or --list to see them all.")

@@ -23,7 +23,6 @@ import fnmatch
 import importlib
 import inspect
 import re
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -54,6 +53,8 @@ MODEL_MODULES = [
     "visrec.detection.models",
     "visrec.detection.segmentation.models",
     "visrec.generative.zoo",
+    "visrec.sequence.zoo",
+    "visrec.rl.zoo",  # needs the rl extra (gymnasium)
 ]
 
 
@@ -84,6 +85,7 @@ class ModelOptionError(ParameterError, TypeError):
 
 _REGISTRY: dict[str, ModelEntry] = {}
 _LOADED: set[str] = set()
+_UNAVAILABLE: dict[str, str] = {}  # module of MODEL_MODULES -> the missing third-party package
 
 
 def register_model(
@@ -115,8 +117,8 @@ def register_model(
 def _ensure_loaded() -> None:
     """Import the modules of ``MODEL_MODULES`` not imported yet, which fills the registry.
 
-    A module whose optional third-party dependency is missing is skipped with a warning (its models are
-    then unavailable); any other import error is a bug and propagates.
+    A module whose optional third-party dependency is missing is skipped (its models are then unavailable,
+    and an unknown-model error names the package to install); any other import error is a bug and propagates.
     """
     for module in list(MODEL_MODULES):
         if module in _LOADED:
@@ -127,10 +129,7 @@ def _ensure_loaded() -> None:
         except ModuleNotFoundError as exc:
             if exc.name is None or exc.name.split(".")[0] == "visrec":
                 raise
-            warnings.warn(
-                f"models of {module} are unavailable: it needs the package {exc.name!r} (pip install it).",
-                stacklevel=3,
-            )
+            _UNAVAILABLE[module] = exc.name
 
 
 def list_models(pattern: str | None = None, kind: str | None = "classifier") -> list[str]:
@@ -159,9 +158,11 @@ def model_entry(name: str) -> ModelEntry:
     if name not in _REGISTRY:
         close = difflib.get_close_matches(str(name), list(_REGISTRY), n=5, cutoff=0.5)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        missing = "".join(f" The models of {m} are not loaded: pip install {pkg!r}." for m, pkg in
+                          _UNAVAILABLE.items())
         raise ParameterError(
             f"Unknown model {name!r}.{hint} `visrec summary --list` or visrec.torch_nn.list_models() shows "
-            f"the {len(_REGISTRY)} registered names."
+            f"the {len(_REGISTRY)} registered names.{missing}"
         )
     return _REGISTRY[name]
 

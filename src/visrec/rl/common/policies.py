@@ -23,7 +23,7 @@ from torch import nn
 from visrec.rl.common.errors import ParameterError
 
 __all__ = [
-    "mlp", "FeatureExtractor", "MnihTrunk", "QNetwork", "MnihQNetwork", "ActorCritic",
+    "mlp", "FeatureExtractor", "MnihTrunk", "QPolicy", "QNetwork", "MnihQNetwork", "ActorCritic",
     "POLICIES", "make_features", "check_policy", "build_q_network",
 ]
 
@@ -75,7 +75,23 @@ class MnihTrunk(nn.Module):
         return self.net(obs.float() / 255.0)
 
 
-class QNetwork(nn.Module):
+class QPolicy(nn.Module):
+    """``act`` for a Q-network: greedy argmax_a Q(s, a), or epsilon-greedy with ``self.epsilon``."""
+
+    epsilon: float = 0.05
+
+    @torch.no_grad()
+    def act(self, obs: torch.Tensor, deterministic: bool = False) -> torch.Tensor:
+        """obs (N, *obs_shape) -> actions (N,): argmax of Q; a uniform action with prob. epsilon otherwise."""
+        q = self.forward(obs)  # (N, A)
+        actions = q.argmax(1)
+        if not deterministic and self.epsilon > 0:
+            explore = torch.rand(len(actions)) < self.epsilon
+            actions[explore] = torch.randint(q.shape[1], (int(explore.sum()),))
+        return actions
+
+
+class QNetwork(QPolicy):
     """Q(s, .; theta): one forward pass gives a Q-value for every action, (N, A)."""
 
     def __init__(self, observation_space: gym.Space, n_actions: int, hidden=(64, 64)):
@@ -87,7 +103,7 @@ class QNetwork(nn.Module):
         return self.head(self.features(obs))
 
 
-class MnihQNetwork(nn.Module):
+class MnihQNetwork(QPolicy):
     """The Atari Q-network of Mnih et al. (2013): Mnih trunk -> FC-|A|."""
 
     def __init__(self, n_actions: int, in_channels: int = 4):
@@ -131,6 +147,12 @@ class ActorCritic(nn.Module):
 
     def distribution(self, obs: torch.Tensor) -> torch.distributions.Categorical:
         return torch.distributions.Categorical(logits=self.forward(obs)[0])
+
+    @torch.no_grad()
+    def act(self, obs: torch.Tensor, deterministic: bool = False) -> torch.Tensor:
+        """obs (N, *obs_shape) -> actions (N,): a sample of pi(.|s), or its mode when deterministic."""
+        dist = self.distribution(obs)
+        return dist.probs.argmax(1) if deterministic else dist.sample()
 
 
 POLICIES = {"MlpPolicy": "vectors or discrete states (MLP)", "CnnPolicy": "Atari frames (Mnih 2013 trunk)"}

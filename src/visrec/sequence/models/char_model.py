@@ -8,6 +8,8 @@ state is carried across chunks of a stream by the trainer (truncated BPTT) and r
 >>> logits, state = model(torch.zeros(3, 7, dtype=torch.long))
 >>> tuple(logits.shape), tuple(state.shape)
 ((3, 7, 10), (2, 3, 16))
+>>> bool((model(torch.zeros(3, 7, dtype=torch.long), model.init_state(3))[0] == logits).all())
+True
 """
 
 from __future__ import annotations
@@ -51,6 +53,12 @@ class CharRNN(nn.Module):
     def forward(self, x: torch.Tensor, state=None):
         h, state = self.rnn(self.embedding(x), state)  # (N, T, H)
         return self.head(self.drop(h)), state
+
+    def init_state(self, batch_size: int):
+        """The zero state for ``batch_size`` streams: (h, c) for an LSTM, h for a GRU / RNN; each (L, N, H)."""
+        c = self.config
+        h = self.head.weight.new_zeros(c["layers"], batch_size, c["hidden"])
+        return (h, h.clone()) if c["cell"] == "lstm" else h
 
     def hidden_states(self, x: torch.Tensor, state=None):
         """The top layer's hidden states (N, T, H) and, for an LSTM, its cell states (N, T, H).

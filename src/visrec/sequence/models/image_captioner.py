@@ -78,6 +78,10 @@ class ImageCaptioner(nn.Module):
             out.append(beam_search(self.decoder.step, carry, START, max_length, beam=beam, end=END)[0])
         return out
 
+    def generate(self, images: torch.Tensor, max_len: int = 20) -> list[list[int]]:
+        """Greedy token ids per image: the :class:`visrec.torch_nn.interfaces.Captioner` spelling of caption."""
+        return self.caption(images, max_length=max_len)
+
     @torch.no_grad()
     def attention_maps(self, images: torch.Tensor, max_length: int = 16):
         """Greedy captions with the attention map (L,) of every generated word (attention models only)."""
