@@ -69,20 +69,24 @@ def sb3_pipeline(steps: int, capacity: int):
     return 4 * steps / (time.perf_counter() - t0), nbytes
 
 
-def pong(minutes: float, threads: int, explore_steps: int, horizon: int = 2_000_000) -> None:
-    """DQN with the Atari preset, stopped after ``minutes``; epsilon anneals over ``explore_steps``.
+def pong(minutes: float, threads: int, algo_name: str, explore_steps: int, horizon: int = 5_000_000) -> None:
+    """``algo_name`` (dqn or ppo) with the Atari preset on Pong, stopped after ``minutes``.
 
-    ``learn`` is given a horizon it never reaches (the time limit stops it first), so the exploration
-    schedule is set as a fraction of that horizon: SB3 semantics, where the fraction is of the learn call.
+    ``learn`` is given a horizon it never reaches (the time limit stops it first). DQN: epsilon anneals over
+    ``explore_steps`` (the fraction is of the learn call, as in SB3). PPO: the preset's linear lr and clip
+    schedules would anneal over the horizon, so they are made constant.
     """
     from visrec.rl.persist import build_algo
     from visrec.rl.presets import preset
 
     torch.set_num_threads(threads)
-    hp = preset("ALE/Pong-v5", "dqn", atari=True)
-    hp["exploration_fraction"] = explore_steps / horizon
-    print(f"pong: DQN {hp}, {threads} torch thread(s), load average {os.getloadavg()[0]:.1f}", flush=True)
-    algo = build_algo("dqn", "ALE/Pong-v5", "CnnPolicy", 0, hp)
+    hp = preset("ALE/Pong-v5", algo_name, atari=True)
+    if algo_name == "dqn":
+        hp["exploration_fraction"] = explore_steps / horizon
+    else:
+        hp["lr_schedule"], hp["clip_schedule"] = "constant", "constant"
+    print(f"pong: {algo_name} {hp}, {threads} torch thread(s), load average {os.getloadavg()[0]:.1f}", flush=True)
+    algo = build_algo(algo_name, "ALE/Pong-v5", "CnnPolicy", 0, hp)
     returns, start = [], time.perf_counter()
 
     def on_episode(a, rec):
@@ -106,6 +110,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--pong-minutes", type=float, default=0.0, help="Also train DQN on Pong (0 = skip).")
     ap.add_argument("--pong-threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--pong-algo", choices=("dqn", "ppo"), default="dqn")
     ap.add_argument("--pong-explore-steps", type=int, default=100_000,
                     help="Agent steps over which epsilon anneals from 1 to its final value.")
     ap.add_argument("--quick", action="store_true")
@@ -131,7 +136,7 @@ def main() -> None:
           f"visrec {mem_ours / 2**20:.0f} MiB vs sb3 {mem_ref / 2**20:.0f} MiB "
           f"(ratio {mem_ours / mem_ref:.2f})")
     if args.pong_minutes > 0:
-        pong(args.pong_minutes, args.pong_threads, args.pong_explore_steps)
+        pong(args.pong_minutes, args.pong_threads, args.pong_algo, args.pong_explore_steps)
 
 
 if __name__ == "__main__":
