@@ -34,6 +34,18 @@ def test_nan_loss_raises_training_diverged(tmp_path):
                 s.log(loss=math.nan if step == 2 else 1.0)
 
 
+def test_a_run_refused_before_its_first_write_leaves_no_folder_but_a_started_one_stays(tmp_path):
+    with pytest.raises(ValueError, match="bad option"):
+        with TrainSession(_cfg(tmp_path), "t", total_steps=5, write_config=False):
+            raise ValueError("bad option")
+    assert not (tmp_path / "run").exists()
+    with pytest.raises(TrainingDiverged):
+        with TrainSession(_cfg(tmp_path), "t", total_steps=5) as s:  # config.json written: kept
+            for _step in s.steps():
+                s.log(loss=math.nan)
+    assert (tmp_path / "run" / "config.json").is_file()
+
+
 def test_budget_stops_the_loop(tmp_path):
     with TrainSession(_cfg(tmp_path, max_minutes=1e-6), "t", total_steps=10**9) as s:
         for _ in s.steps():

@@ -135,6 +135,13 @@ class RunDir:
             elif p.exists():
                 p.unlink()
 
+    def discard_if_empty(self) -> bool:
+        """Remove the folder when it holds no file at all (a run that failed before writing anything)."""
+        if not self.path.is_dir() or any(p.is_file() or p.is_symlink() for p in self.path.rglob("*")):
+            return False
+        shutil.rmtree(self.path)
+        return True
+
     # ------------------------------------------------------------------ parts
     @property
     def plots(self) -> Path:

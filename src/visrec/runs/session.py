@@ -141,6 +141,8 @@ class TrainSession:
             raise SystemExit(130)
         if exc_type is None and self.interrupt.set:
             print(f"interrupted at step {self.step}. {self.how_to_resume()}", file=sys.stderr)
+        if exc_type is not None and not self.resumed:
+            self.run.discard_if_empty()  # refused before the first write: leave no empty runs/<name>/ behind
         return False
 
     def how_to_resume(self) -> str:
