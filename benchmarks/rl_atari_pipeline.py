@@ -1,8 +1,9 @@
 """Claim: visrec's Atari pipeline (grayscale, downsample, crop, 4-frame stack, uint8 frame replay) runs at
 least as many environment frames per second as stable-baselines3's Atari wrappers + replay buffer, in less
-memory; and DQN on Pong learns within an hour on this CPU (mean return clearly above random's about -20.7).
+memory; and an agent learns Pong within an hour on this CPU (mean return clearly above random's about -20.7).
 
-    python benchmarks/rl_atari_pipeline.py [--steps 5000] [--capacity 100000] [--pong-minutes 60] [--quick]
+    python benchmarks/rl_atari_pipeline.py [--steps 5000] [--capacity 100000] [--quick]
+    python benchmarks/rl_atari_pipeline.py --pong-minutes 50 --pong-algo ppo --pong-threads 1   # + the curve
 
 Same emulator work on both sides: PongNoFrameskip-v4, 4 repeated frames per action (max of the last two),
 84x84 frames, 4 stacked, random actions; every 4 agent steps a minibatch of 32 is sampled from the replay
@@ -17,6 +18,7 @@ import os
 import platform
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -69,7 +71,28 @@ def sb3_pipeline(steps: int, capacity: int):
     return 4 * steps / (time.perf_counter() - t0), nbytes
 
 
-def pong(minutes: float, threads: int, algo_name: str, explore_steps: int, horizon: int = 5_000_000) -> None:
+def plot_pong(steps: list[int], returns: list[float], path: Path, title: str) -> None:
+    """Episode returns against agent steps, with the mean of the last 10 episodes and random's -20.7."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rolling = [float(np.mean(returns[max(0, i - 9): i + 1])) for i in range(len(returns))]
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.plot(steps, returns, ".", alpha=0.35, label="episode return")
+    ax.plot(steps, rolling, label="mean of the last 10 episodes")
+    ax.axhline(-20.7, color="grey", ls="--", label="random policy (-20.7)")
+    ax.set(xlabel="agent steps (x4 frames)", ylabel="return", title=title)
+    ax.legend(loc="upper left", fontsize=8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def pong(minutes: float, threads: int, algo_name: str, explore_steps: int, out: str,
+         horizon: int = 5_000_000) -> None:
     """``algo_name`` (dqn or ppo) with the Atari preset on Pong, stopped after ``minutes``.
 
     ``learn`` is given a horizon it never reaches (the time limit stops it first). DQN: epsilon anneals over
@@ -87,10 +110,11 @@ def pong(minutes: float, threads: int, algo_name: str, explore_steps: int, horiz
         hp["lr_schedule"], hp["clip_schedule"] = "constant", "constant"
     print(f"pong: {algo_name} {hp}, {threads} torch thread(s), load average {os.getloadavg()[0]:.1f}", flush=True)
     algo = build_algo(algo_name, "ALE/Pong-v5", "CnnPolicy", 0, hp)
-    returns, start = [], time.perf_counter()
+    returns, steps, start = [], [], time.perf_counter()
 
     def on_episode(a, rec):
         returns.append(rec["episode_return"])
+        steps.append(a.num_timesteps)
         minutes_so_far = (time.perf_counter() - start) / 60
         print(f"  pong episode {len(returns)}: return {rec['episode_return']:.0f} at {a.num_timesteps} "
               f"steps, {minutes_so_far:.1f} min", flush=True)
@@ -101,6 +125,9 @@ def pong(minutes: float, threads: int, algo_name: str, explore_steps: int, horiz
     mean = np.mean(last) if last else float("nan")
     print(f"pong: {len(returns)} episodes, {algo.num_timesteps} agent steps in {minutes:g} min; mean return "
           f"of the last {len(last)} episodes {mean:.1f} (random policy about -20.7)")
+    path = Path(out) / "plots" / "pong_learning_curve.png"
+    plot_pong(steps, returns, path, f"{algo_name.upper()} on Pong, {minutes:g} minutes, {threads} thread(s)")
+    print(f"plot: {path}")
 
 
 def main() -> None:
@@ -110,6 +137,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--pong-minutes", type=float, default=0.0, help="Also train DQN on Pong (0 = skip).")
     ap.add_argument("--pong-threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--out", default="runs/bench-atari", help="Where plots/pong_learning_curve.png goes.")
     ap.add_argument("--pong-algo", choices=("dqn", "ppo"), default="dqn")
     ap.add_argument("--pong-explore-steps", type=int, default=100_000,
                     help="Agent steps over which epsilon anneals from 1 to its final value.")
@@ -136,7 +164,7 @@ def main() -> None:
           f"visrec {mem_ours / 2**20:.0f} MiB vs sb3 {mem_ref / 2**20:.0f} MiB "
           f"(ratio {mem_ours / mem_ref:.2f})")
     if args.pong_minutes > 0:
-        pong(args.pong_minutes, args.pong_threads, args.pong_algo, args.pong_explore_steps)
+        pong(args.pong_minutes, args.pong_threads, args.pong_algo, args.pong_explore_steps, args.out)
 
 
 if __name__ == "__main__":
