@@ -39,6 +39,11 @@ def test_a_run_refused_before_its_first_write_leaves_no_folder_but_a_started_one
         with TrainSession(_cfg(tmp_path), "t", total_steps=5, write_config=False):
             raise ValueError("bad option")
     assert not (tmp_path / "run").exists()
+    (tmp_path / "mine").mkdir()  # a folder the user made stays, even empty
+    with pytest.raises(ValueError, match="bad option"):
+        with TrainSession(TrainRunConfig(out=str(tmp_path / "mine"), progress=False), "t", write_config=False):
+            raise ValueError("bad option")
+    assert (tmp_path / "mine").is_dir()
     with pytest.raises(TrainingDiverged):
         with TrainSession(_cfg(tmp_path), "t", total_steps=5) as s:  # config.json written: kept
             for _step in s.steps():

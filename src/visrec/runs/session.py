@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from visrec.runs.progress import StepProgress
 from visrec.runs.rundir import RunDir
@@ -116,6 +117,8 @@ class TrainSession:
 
     # ------------------------------------------------------------------ context
     def __enter__(self) -> TrainSession:
+        out = getattr(self.cfg, "out", None)
+        self._made_folder = not self.resumed and (out is None or not Path(out).exists())
         self.run = RunDir.open(self.cfg, self.command)
         if self._write_config:
             self.run.write_config(self.cfg)
@@ -141,8 +144,8 @@ class TrainSession:
             raise SystemExit(130)
         if exc_type is None and self.interrupt.set:
             print(f"interrupted at step {self.step}. {self.how_to_resume()}", file=sys.stderr)
-        if exc_type is not None and not self.resumed:
-            self.run.discard_if_empty()  # refused before the first write: leave no empty runs/<name>/ behind
+        if exc_type is not None and self._made_folder:
+            self.run.discard_if_empty()  # refused before the first write: leave no empty folder of ours behind
         return False
 
     def how_to_resume(self) -> str:
