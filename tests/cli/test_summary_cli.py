@@ -45,10 +45,17 @@ def test_num_classes_batch_and_list():
     assert data["totals"]["activation_bytes"] == 4 * 4 * data["totals"]["activations_per_image"]
     out = _run("--list")
     assert "resnet20" in out and "inception_naive_module" in out
-    lines = dict(line.split(": ", 1) for line in out.strip().splitlines())
+    lines = dict(line.split(": ", 1) for line in out.strip().splitlines() if ": " in line)
     assert "fasterrcnn_tiny" in lines["detectors"] and "pixelcnn" in lines["generators"]
     assert "char_lstm" in lines["sequence models"] and "caption_attention" in lines["captioners"]
     assert "mlp_q_network" in lines["policies"]
+
+
+def test_a_model_of_another_kind_is_refused_with_exit_2_naming_it(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["summary", "char_lstm"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "char_lstm is a sequence model" in err and "create_model" in err
 
 
 def test_parse_input_size():

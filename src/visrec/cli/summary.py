@@ -52,6 +52,11 @@ def build_for_summary(name: str, num_classes: int | None, **kw):
     from visrec.torch_nn.registry import create_model, model_entry
 
     entry = model_entry(name)
+    if entry.kind not in ("classifier", "block"):
+        raise ParameterError(
+            f"visrec summary tables classifiers and blocks; {name} is a {entry.kind} model. Build it in Python "
+            f"with visrec.torch_nn.create_model({name!r}, ...) (its options: help(create_model) on the builder)."
+        )
     with torch.device("meta"):
         if entry.kind == "block":
             return create_model(name, **kw), None
@@ -188,6 +193,7 @@ def register(app: typer.Typer) -> None:
                 if names:
                     label = {"policy": "policies", "sequence": "sequence models"}.get(kind, kind + "s")
                     typer.echo(f"{label}: " + ", ".join(names))
+            typer.echo("(visrec summary tables the classifiers and blocks; every name builds with create_model)")
             return
         if not model:
             raise ParameterError("Give a model name, e.g. `visrec summary resnet20`, or --list to see them all.")
