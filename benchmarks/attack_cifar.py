@@ -112,11 +112,12 @@ def main(argv=None) -> None:
 
     train = test = None
     if args.run and not args.test_data:  # the run's own validation split: images its model never saw
-        from visrec.data.run_data import load_splits
+        from visrec.data.run_data import SPLIT_KEYS, load_splits
+        from visrec.runs import RunDir
 
-        cfg = json.loads((Path(args.run) / "config.json").read_text())["config"]
-        keys = ("val_fraction", "val_size", "limit", "seed")
-        splits = load_splits(cfg["data"], **{k: cfg[k] for k in keys if cfg.get(k) is not None})
+        cfg = RunDir(args.run).read_config()["config"]
+        keys = [k for k in SPLIT_KEYS if k != "test_data" and cfg.get(k) is not None]
+        splits = load_splits(**{k: cfg[k] for k in keys})
         train, test = splits.train, splits.val
         print(f"data: {args.run}'s own split of {cfg['data']}: {len(train.images)} train, {len(test.images)} "
               "validation (attacked)")
