@@ -67,6 +67,19 @@ def test_train_learns_and_writes_a_run(tmp_path):
     assert det["boxes"].shape[1] == 4 and det["boxes"].dtype == np.float32
 
 
+@pytest.mark.parametrize("model", ["fast_rcnn_tiny", "maskrcnn_tiny"])
+def test_rotations_and_jitter_train_models_with_proposals_and_masks(tmp_path, model, monkeypatch):
+    import visrec.detection.train as mod
+
+    seen = []
+    real = mod.augment_sample
+    monkeypatch.setattr(mod, "augment_sample", lambda s, a: seen.append(a) or real(s, a))
+    cfg = _cfg(tmp_path, model=model, rotate=True, color_jitter=0.2, num_images=8, epochs=2, batch_size=4)
+    _, metrics = train(cfg)
+    assert metrics["status"] == "completed"
+    assert any(a.rot % 2 for a in seen) and any(a.gain != 1.0 for a in seen)
+
+
 @pytest.mark.slow
 def test_resume_continues_exactly(tmp_path):
     full_path, _ = train(_cfg(tmp_path / "a", model="fasterrcnn_tiny", epochs=2))
@@ -117,3 +130,14 @@ def test_tiled_prediction_maps_boxes_to_the_image():
     assert small["boxes"].tolist() == [[10.0, 10.0, 30.0, 30.0]]
     with pytest.raises(DataError, match="uint8"):
         predictor.predict([np.zeros((8, 8, 3), np.float32)])
+
+
+def test_a_budgeted_schedule_anneals_by_the_clock():
+    from visrec.detection.train import _lr_factor
+
+    cfg = DetectConfig(lr_schedule="cosine", epochs=10_000)
+    total = 10_000 * 4
+    assert _lr_factor(10, total, 4, cfg) == pytest.approx(1.0, abs=1e-6)  # by steps: hardly started
+    assert _lr_factor(10, total, 4, cfg, time_fraction=0.5) == pytest.approx(0.5)
+    assert _lr_factor(10, total, 4, cfg, time_fraction=1.3) == pytest.approx(0.0, abs=1e-12)
+    assert _lr_factor(10, total, 4, DetectConfig(lr_schedule="constant"), time_fraction=0.9) == 1.0

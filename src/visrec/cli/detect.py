@@ -56,6 +56,12 @@ TileOpt = typer.Option(None, "--tile", help="Cut images into tiles of this many 
 TileOverlapOpt = typer.Option(None, "--tile-overlap", help="Overlap of neighbouring tiles in pixels (default 32).")
 SingleClassOpt = typer.Option(None, "--single-class", help="Rename every VOC object to this class (e.g. Tree).")
 FlipOpt = typer.Option(None, "--flip/--no-flip", help="Random horizontal flips (default on).")
+RotateOpt = typer.Option(
+    None,
+    "--rotate/--no-rotate",
+    help="Also random quarter turns and vertical flips, for aerial or microscopy images (default off).",
+)
+JitterOpt = typer.Option(None, "--color-jitter", help="Random gain 1 +- j, shift +- j/2 of pixel values (default 0).")
 ScoreOpt = typer.Option(None, "--score-thresh", help="Keep predictions scoring at least this (default 0.05).")
 EvalEveryOpt = typer.Option(None, "--eval-every", help="Validation mAP@0.5 every N epochs (default 1).")
 
@@ -70,6 +76,8 @@ def train(
     tile_overlap: int = TileOverlapOpt,
     single_class: str = SingleClassOpt,
     flip: bool = FlipOpt,
+    rotate: bool = RotateOpt,
+    color_jitter: float = JitterOpt,
     score_thresh: float = ScoreOpt,
     epochs: int = EpochsOpt,
     batch_size: int = BatchSizeOpt,
@@ -100,7 +108,7 @@ def train(
 
       visrec detect train --model yolo_tiny --epochs 20                     # generated shapes
 
-      visrec detect train --data ../shared/data/trees-voc --single-class Tree --tile 400 --max-minutes 30
+      visrec detect train --data ../shared/data/trees-voc --single-class Tree --tile 200 --rotate --max-minutes 30
 
       visrec detect train --resume runs/detect-train-<time> --epochs 40
     """
@@ -116,6 +124,8 @@ def train(
         tile_overlap=tile_overlap,
         single_class=single_class,
         flip=flip,
+        rotate=rotate,
+        color_jitter=color_jitter,
         score_thresh=score_thresh,
         epochs=epochs,
         batch_size=batch_size,

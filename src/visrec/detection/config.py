@@ -25,7 +25,10 @@ class DetectConfig(TrainRunConfig):
     ``model`` is a registered detector (``visrec.detection.models.list_detectors()``); ``image_size`` is
     the short side images are scaled to. ``tile`` > 0 cuts training images into tiles of that many
     pixels (overlapping by ``tile_overlap``) and predicts large images tile by tile. ``single_class``
-    renames every VOC object to one class. ``flip`` augments with horizontal flips. ``score_thresh`` is the
+    renames every VOC object to one class. ``flip`` augments with horizontal flips; ``rotate`` adds the
+    other six elements of the square's symmetry group (quarter turns, vertical flips) for images without a
+    preferred orientation (aerial, microscopy); ``color_jitter`` j scales pixel values by a gain in
+    [1 - j, 1 + j] and shifts them by up to j / 2 of the range. ``score_thresh`` is the
     minimum score a prediction is kept with.
     """
 
@@ -40,6 +43,8 @@ class DetectConfig(TrainRunConfig):
     tile_overlap: int = 32
     single_class: str | None = None
     flip: bool = True
+    rotate: bool = False
+    color_jitter: float = 0.0
     score_thresh: float = 0.05
     epochs: int = 10
     batch_size: int = 4
@@ -52,6 +57,7 @@ class DetectConfig(TrainRunConfig):
         self.check("int", "tile", low=0)
         self.check("int", "tile_overlap", low=0)
         self.check("float", "score_thresh", low=0.0, high=1.0)
+        self.check("float", "color_jitter", low=0.0, high=1.0)
         if self.tile and self.tile_overlap >= self.tile:
             raise ParameterError(f"--tile-overlap ({self.tile_overlap}) must be smaller than --tile ({self.tile}).")
         from visrec.detection.models import list_detectors

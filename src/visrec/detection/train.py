@@ -1,6 +1,7 @@
 """``visrec detect train``: a detector trained on the shared run layer (``TrainSession``, ``RunDir``).
 
-The loop: a seeded shuffle per epoch, minibatches of (image, target) with optional horizontal flips,
+The loop: a seeded shuffle per epoch, minibatches of (image, target) with optional augmentation
+(horizontal flips, quarter turns, colour jitter: :mod:`visrec.detection.data.augment`),
 ``loss = sum(model(images, targets).values())`` (the detector's own losses, e.g. Faster R-CNN's four), an
 optimizer step, and every ``eval_every`` epochs the validation mAP@0.5 (VOC all-point) recorded in
 ``history.jsonl`` with a ``last`` checkpoint (``--resume`` continues exactly). The run ends with
@@ -29,6 +30,7 @@ from visrec.detection.data import (
     read_voc,
     tile_dataset_samples,
 )
+from visrec.detection.data.augment import augment_sample, draw_augmentation, transform_boxes
 from visrec.utils.errors import DataError
 
 __all__ = ["load_dataset", "split_dataset", "model_kwargs", "train"]
@@ -83,23 +85,6 @@ def model_kwargs(cfg: DetectConfig, num_classes: int) -> dict:
     return {"num_classes": num_classes, "min_size": size, "max_size": 2 * size}
 
 
-def _flip(sample: DetectionSample) -> DetectionSample:
-    w = sample.image.shape[1]
-    boxes = sample.boxes.copy()
-    boxes[:, [0, 2]] = w - sample.boxes[:, [2, 0]]
-    masks = None if sample.masks is None else sample.masks[:, :, ::-1].copy()
-    return DetectionSample(
-        sample.image[:, ::-1].copy(),
-        boxes,
-        sample.labels,
-        sample.image_id,
-        sample.file_name,
-        masks,
-        sample.iscrowd,
-        sample.difficult,
-    )
-
-
 def _as_input(sample: DetectionSample, with_masks: bool, device="cpu"):
     image = torch.from_numpy(np.array(sample.image)).permute(2, 0, 1).float() / 255
     target = {
@@ -113,11 +98,13 @@ def _as_input(sample: DetectionSample, with_masks: bool, device="cpu"):
     return image.to(device), {k: v.to(device) for k, v in target.items()}
 
 
-def _lr_factor(step: int, total: int, steps_per_epoch: int, cfg: DetectConfig) -> float:
+def _lr_factor(step: int, total: int, steps_per_epoch: int, cfg: DetectConfig, time_fraction: float = 0.0) -> float:
+    """The schedule's factor at ``step``; its progress is max(step share, ``time_fraction`` of the
+    ``max_minutes`` budget), so a budgeted run anneals exactly when the budget runs out."""
     warm = int(round(cfg.warmup_epochs * steps_per_epoch))
     if step < warm:
         return (step + 1) / warm
-    t = (step - warm) / max(1, total - warm)
+    t = min(max((step - warm) / max(1, total - warm), time_fraction), 1.0)
     return {
         "constant": 1.0,
         "cosine": 0.5 * (1 + math.cos(math.pi * t)),
@@ -210,20 +197,19 @@ def train(cfg: DetectConfig) -> tuple[Path, dict]:
             if order is None or pos == 0:
                 order = np.random.default_rng([cfg.seed, epoch]).permutation(len(train_samples))
             idx = order[pos * cfg.batch_size : (pos + 1) * cfg.batch_size].tolist()
-            flip_rng = np.random.default_rng([cfg.seed, 1, step])  # per step: a resumed run flips the same
-            flips = [bool(cfg.flip and flip_rng.random() < 0.5) for _ in idx]
-            batch = [_flip(train_samples[i]) if f else train_samples[i] for i, f in zip(idx, flips, strict=True)]
+            aug_rng = np.random.default_rng([cfg.seed, 1, step])  # per step: a resumed run draws the same
+            augs = [draw_augmentation(aug_rng, cfg.flip, cfg.rotate, cfg.color_jitter) for _ in idx]
+            batch = [augment_sample(train_samples[i], a) for i, a in zip(idx, augs, strict=True)]
             images, targets = zip(*[_as_input(b, with_masks, device) for b in batch], strict=True)
             for g in opt.param_groups:
-                g["lr"] = cfg.lr * _lr_factor(step, total, spe, cfg)
+                g["lr"] = cfg.lr * _lr_factor(step, total, spe, cfg, s.budget.fraction)
             extra = {}
             if uses_proposals:
                 for i in idx:
                     if i not in proposals:
                         proposals[i] = model.propose([_as_input(train_samples[i], False, device)[0]])[0]
                 extra["proposals"] = [
-                    _flip_boxes(proposals[i], b.image.shape[1]) if f else proposals[i]
-                    for i, b, f in zip(idx, batch, flips, strict=True)
+                    transform_boxes(proposals[i], train_samples[i].size, a) for i, a in zip(idx, augs, strict=True)
                 ]
             loss_dict = model(list(images), list(targets), **extra)
             loss = sum(loss_dict.values())
@@ -263,9 +249,3 @@ def train(cfg: DetectConfig) -> tuple[Path, dict]:
             "val_images": len(val_set),
         }
         return s.run.path, s.finish(metrics)
-
-
-def _flip_boxes(boxes: torch.Tensor, width: int) -> torch.Tensor:
-    out = boxes.clone()
-    out[:, 0], out[:, 2] = width - boxes[:, 2], width - boxes[:, 0]
-    return out

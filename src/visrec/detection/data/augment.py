@@ -1,0 +1,94 @@
+"""Geometric and photometric training augmentations that keep a sample's boxes and masks consistent.
+
+A geometric augmentation is an element of the dihedral group of the square: ``rot`` quarter turns
+counter-clockwise (``np.rot90``) followed, when ``flip``, by a horizontal mirror. Horizontal flips alone
+suit photographs (the sky stays up); all eight elements suit images without a preferred orientation,
+such as aerial views and microscopy. Boxes follow their pixels: a quarter turn of an (H, W) image maps a
+point (x, y) to (y, W - x) in the (W, H) result.
+
+>>> import numpy as np
+>>> boxes = np.array([[1.0, 0.0, 3.0, 2.0]])  # in a 4 (wide) x 2 (high) image
+>>> rotate_boxes(boxes, width=4).tolist()   # the image becomes 2 wide, 4 high
+[[0.0, 1.0, 2.0, 3.0]]
+>>> flip_boxes(boxes, width=4).tolist()
+[[1.0, 0.0, 3.0, 2.0]]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .sample import DetectionSample
+
+__all__ = ["Augmentation", "draw_augmentation", "augment_sample", "rotate_boxes", "flip_boxes", "transform_boxes"]
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """One draw: ``rot`` quarter turns (0-3), then ``flip`` horizontally; ``gain`` and ``bias`` scale and
+    shift the pixel values (x * gain + bias * 255, clipped to 0..255)."""
+
+    rot: int = 0
+    flip: bool = False
+    gain: float = 1.0
+    bias: float = 0.0
+
+    @property
+    def geometric(self) -> bool:
+        return bool(self.rot % 4 or self.flip)
+
+
+def draw_augmentation(rng: np.random.Generator, flip: bool, rotate: bool, color_jitter: float) -> Augmentation:
+    """A random augmentation: horizontal flips with probability 1/2 (``flip``), quarter turns 0-3 uniformly
+    (``rotate``), and gain / bias uniform in [1 - j, 1 + j] / [-j / 2, j / 2] (``color_jitter`` j)."""
+    rot = int(rng.integers(4)) if rotate else 0
+    mirror = bool((flip or rotate) and rng.random() < 0.5)
+    gain, bias = 1.0, 0.0
+    if color_jitter > 0:
+        gain = float(rng.uniform(1 - color_jitter, 1 + color_jitter))
+        bias = float(rng.uniform(-color_jitter / 2, color_jitter / 2))
+    return Augmentation(rot, mirror, gain, bias)
+
+
+def flip_boxes(boxes, width: int):
+    """xyxy boxes (N, 4) of an image ``width`` pixels wide, mirrored left-right (NumPy or torch)."""
+    out = boxes.copy() if isinstance(boxes, np.ndarray) else boxes.clone()
+    out[:, 0], out[:, 2] = width - boxes[:, 2], width - boxes[:, 0]
+    return out
+
+
+def rotate_boxes(boxes, width: int):
+    """xyxy boxes (N, 4) of an image ``width`` pixels wide after one counter-clockwise quarter turn."""
+    out = boxes.copy() if isinstance(boxes, np.ndarray) else boxes.clone()
+    out[:, 0], out[:, 1] = boxes[:, 1], width - boxes[:, 2]
+    out[:, 2], out[:, 3] = boxes[:, 3], width - boxes[:, 0]
+    return out
+
+
+def transform_boxes(boxes, size: tuple[int, int], aug: Augmentation):
+    """xyxy boxes (N, 4) of an (H, W) image after ``aug``'s quarter turns and flip (NumPy or torch)."""
+    h, w = size
+    for _ in range(aug.rot % 4):
+        boxes = rotate_boxes(boxes, w)
+        h, w = w, h
+    return flip_boxes(boxes, w) if aug.flip else boxes
+
+
+def augment_sample(sample: DetectionSample, aug: Augmentation) -> DetectionSample:
+    """``sample`` with ``aug`` applied to its image, boxes and masks (a new sample; the input is unchanged)."""
+    if not aug.geometric and aug.gain == 1.0 and aug.bias == 0.0:
+        return sample
+    image, masks = sample.image, sample.masks
+    boxes = transform_boxes(sample.boxes.astype(np.float32), sample.size, aug)
+    if aug.rot % 4:
+        image = np.rot90(image, aug.rot)
+        masks = None if masks is None else np.rot90(masks, aug.rot, axes=(1, 2))
+    if aug.flip:
+        image = image[:, ::-1]
+        masks = None if masks is None else masks[:, :, ::-1]
+    if aug.gain != 1.0 or aug.bias != 0.0:
+        image = np.clip(image.astype(np.float32) * aug.gain + aug.bias * 255.0, 0, 255).astype(np.uint8)
+    masks = None if masks is None else np.ascontiguousarray(masks)
+    return replace(sample, image=np.ascontiguousarray(image), boxes=boxes, masks=masks)
