@@ -14,6 +14,7 @@ stable-baselines3 is the reference and is used here only.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sys
@@ -71,6 +72,22 @@ def sb3_pipeline(steps: int, capacity: int):
     return 4 * steps / (time.perf_counter() - t0), nbytes
 
 
+def random_pong(episodes: int) -> np.ndarray:
+    """Returns of the uniform random policy on the same preprocessed Pong (the reference run)."""
+    from visrec.rl.common.env_factory import make_env
+
+    env, rng, out = make_env("ALE/Pong-v5", seed=123), np.random.default_rng(123), []
+    for i in range(episodes):
+        env.reset(seed=1000 + i)
+        total, done = 0.0, False
+        while not done:
+            _, r, term, trunc, _ = env.step(int(rng.integers(env.action_space.n)))
+            total, done = total + float(r), term or trunc
+        out.append(total)
+    env.close()
+    return np.asarray(out)
+
+
 def plot_pong(steps: list[int], returns: list[float], path: Path, title: str) -> None:
     """Episode returns against agent steps, with the mean of the last 10 episodes and random's -20.7."""
     import matplotlib
@@ -92,12 +109,14 @@ def plot_pong(steps: list[int], returns: list[float], path: Path, title: str) ->
 
 
 def pong(minutes: float, threads: int, algo_name: str, explore_steps: int, out: str,
-         horizon: int = 5_000_000) -> None:
+         horizon: int = 5_000_000, vec_env: str = "sync", overrides: dict | None = None,
+         random_episodes: int = 30) -> None:
     """``algo_name`` (dqn or ppo) with the Atari preset on Pong, stopped after ``minutes``.
 
     ``learn`` is given a horizon it never reaches (the time limit stops it first). DQN: epsilon anneals over
     ``explore_steps`` (the fraction is of the learn call, as in SB3). PPO: the preset's linear lr and clip
-    schedules would anneal over the horizon, so they are made constant.
+    schedules would anneal over the horizon, so they are made constant; ``vec_env="async"`` steps its 8
+    environments in worker processes (the other core). ``overrides`` replace preset values.
     """
     from visrec.rl.persist import build_algo
     from visrec.rl.presets import preset
@@ -108,6 +127,8 @@ def pong(minutes: float, threads: int, algo_name: str, explore_steps: int, out: 
         hp["exploration_fraction"] = explore_steps / horizon
     else:
         hp["lr_schedule"], hp["clip_schedule"] = "constant", "constant"
+        hp["vec_env"] = vec_env
+    hp.update(overrides or {})
     print(f"pong: {algo_name} {hp}, {threads} torch thread(s), load average {os.getloadavg()[0]:.1f}", flush=True)
     algo = build_algo(algo_name, "ALE/Pong-v5", "CnnPolicy", 0, hp)
     returns, steps, start = [], [], time.perf_counter()
@@ -121,10 +142,16 @@ def pong(minutes: float, threads: int, algo_name: str, explore_steps: int, out: 
         return time.perf_counter() - start < minutes * 60
 
     algo.learn(horizon, callback=on_episode)
-    last = returns[-10:]
-    mean = np.mean(last) if last else float("nan")
-    print(f"pong: {len(returns)} episodes, {algo.num_timesteps} agent steps in {minutes:g} min; mean return "
-          f"of the last {len(last)} episodes {mean:.1f} (random policy about -20.7)")
+    algo.close()
+    for n in (10, 100):
+        last = np.asarray(returns[-n:], float)
+        se = last.std(ddof=1) / np.sqrt(len(last)) if len(last) > 1 else float("nan")
+        print(f"pong: {len(returns)} episodes, {algo.num_timesteps} agent steps in {minutes:g} min; mean return "
+              f"of the last {len(last)} episodes {last.mean():.2f} +- {se:.2f} (standard error)")
+    ref = random_pong(random_episodes)
+    se = ref.std(ddof=1) / np.sqrt(len(ref)) if len(ref) > 1 else float("nan")
+    print(f"reference: the uniform random policy over {len(ref)} episodes in this process: {ref.mean():.2f} +- "
+          f"{se:.2f}")
     path = Path(out) / "plots" / "pong_learning_curve.png"
     plot_pong(steps, returns, path, f"{algo_name.upper()} on Pong, {minutes:g} minutes, {threads} thread(s)")
     print(f"plot: {path}")
@@ -141,6 +168,10 @@ def main() -> None:
     ap.add_argument("--pong-algo", choices=("dqn", "ppo"), default="dqn")
     ap.add_argument("--pong-explore-steps", type=int, default=100_000,
                     help="Agent steps over which epsilon anneals from 1 to its final value.")
+    ap.add_argument("--pong-vec-env", choices=("sync", "async"), default="sync",
+                    help="PPO: step the environments in this process or in worker processes.")
+    ap.add_argument("--pong-hp", default="{}", help='JSON overrides of the preset, e.g. \'{"n_epochs": 3}\'')
+    ap.add_argument("--random-episodes", type=int, default=30, help="Episodes of the random-policy reference.")
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     if args.quick:
@@ -164,7 +195,8 @@ def main() -> None:
           f"visrec {mem_ours / 2**20:.0f} MiB vs sb3 {mem_ref / 2**20:.0f} MiB "
           f"(ratio {mem_ours / mem_ref:.2f})")
     if args.pong_minutes > 0:
-        pong(args.pong_minutes, args.pong_threads, args.pong_algo, args.pong_explore_steps, args.out)
+        pong(args.pong_minutes, args.pong_threads, args.pong_algo, args.pong_explore_steps, args.out,
+             vec_env=args.pong_vec_env, overrides=json.loads(args.pong_hp), random_episodes=args.random_episodes)
 
 
 if __name__ == "__main__":

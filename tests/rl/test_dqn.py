@@ -108,3 +108,33 @@ def test_learns_something_on_cartpole_quickly():
     returns = []
     algo.learn(6000, callback=lambda a, rec: returns.append(rec["episode_return"]))
     assert np.mean(returns[-5:]) > 2 * np.mean(returns[:10])
+
+
+def test_linear_lr_schedule_decays_to_the_final_fraction():
+    algo = DQN("MlpPolicy", "CartPole-v1", seed=0, learning_rate=1e-3, lr_schedule="linear",
+               lr_final_fraction=0.1, learning_starts=10, train_freq=5, buffer_size=100)
+    algo.learn(100)
+    # the last update happened at step 100: progress 1, so lr = 0.1 x learning_rate
+    assert algo.optimizer.param_groups[0]["lr"] == pytest.approx(1e-4)
+    algo._total_timesteps, algo.num_timesteps = 100, 50
+    assert algo.current_lr() == pytest.approx(1e-3 * (0.1 + 0.9 * 0.5))
+    const = DQN("MlpPolicy", "CartPole-v1", seed=0, learning_rate=1e-3, learning_starts=10, buffer_size=100)
+    const.learn(50)
+    assert const.optimizer.param_groups[0]["lr"] == 1e-3
+
+
+def test_soft_target_update_is_polyak_averaging():
+    algo = DQN("MlpPolicy", "CartPole-v1", seed=0, tau=0.25, buffer_size=100)
+    with torch.no_grad():
+        for p in algo.q_net.parameters():
+            p.add_(1.0)
+    before = [t.clone() for t in algo.q_target.parameters()]
+    algo._update_target()
+    for b, t, p in zip(before, algo.q_target.parameters(), algo.q_net.parameters(), strict=True):
+        torch.testing.assert_close(t, 0.75 * b + 0.25 * p)
+
+
+@pytest.mark.parametrize("bad", [{"tau": 0.0}, {"tau": 1.5}, {"lr_schedule": "cosine"}, {"lr_final_fraction": 2.0}])
+def test_bad_schedule_settings_are_refused(bad):
+    with pytest.raises(ParameterError):
+        DQN("MlpPolicy", "CartPole-v1", **bad)

@@ -179,3 +179,28 @@ def test_truncation_bootstraps_from_the_value_of_the_final_observation():
     assert dones.tolist() == [0, 0, 1, 0, 0, 1]
     assert rewards[2].item() == pytest.approx(1 + 0.9 * v_final, abs=1e-5)
     assert rewards[0].item() == 1.0
+
+
+def test_async_environments_step_the_same_episodes_as_sync_ones():
+    from visrec.rl.ppo import PPO
+
+    runs = {}
+    for mode in ("sync", "async"):
+        torch.manual_seed(0)
+        algo = PPO("MlpPolicy", "CartPole-v1", seed=3, n_envs=2, n_steps=16, batch_size=32, n_epochs=1,
+                   vec_env=mode)
+        episodes = []
+        algo.learn(256, callback=lambda a, rec: episodes.append((rec["episode_return"], a.num_timesteps)) or True)
+        algo.close()
+        runs[mode] = (episodes, [p.detach().clone() for p in algo.policy.parameters()])
+    assert runs["sync"][0] == runs["async"][0] and len(runs["sync"][0]) > 2
+    for a, b in zip(runs["sync"][1], runs["async"][1], strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_unknown_vec_env_is_refused():
+    from visrec.rl.common.errors import ParameterError
+    from visrec.rl.ppo import PPO
+
+    with pytest.raises(ParameterError, match="vec_env"):
+        PPO("MlpPolicy", "CartPole-v1", vec_env="threads")

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from visrec.rl.common.on_policy import OnPolicyAlgorithm
-from visrec.utils.validation import check_float, check_int
+from visrec.utils.validation import check_choice, check_float, check_int
 
 __all__ = ["A2C", "A2CConfig", "actor_critic_loss"]
 
@@ -37,12 +37,14 @@ class A2CConfig:
     rms_prop_eps: float = 1e-5
     normalize_advantage: bool = False
     hidden: tuple[int, ...] = (64, 64)
+    vec_env: str = "sync"
 
     def __post_init__(self):
         o = "A2C"
         check_float("learning_rate", self.learning_rate, low=0, closed="neither", owner=o)
         check_int("n_steps", self.n_steps, low=1, owner=o)
         check_int("n_envs", self.n_envs, low=1, owner=o)
+        check_choice("vec_env", self.vec_env, ("sync", "async"), owner=o)
         check_float("gamma", self.gamma, low=0, high=1, owner=o)
         check_float("gae_lambda", self.gae_lambda, low=0, high=1, owner=o)
         check_float("ent_coef", self.ent_coef, low=0, owner=o)

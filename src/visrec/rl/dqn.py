@@ -9,7 +9,11 @@ For every environment step:
 3. every ``train_freq`` steps, sample a minibatch from D and take a gradient step on
    ``L = E[(y - Q(s, a; theta))^2]`` (or the Huber loss) with ``y = r`` at terminal steps and
    ``y = r + gamma max_a' Q(s', a'; theta^-)`` otherwise, where theta^- is the target network, copied from
-   theta every ``target_update_interval`` steps (every step when 1: the 2013 paper's plain DQN).
+   theta every ``target_update_interval`` steps (every step when 1: the 2013 paper's plain DQN), or moved
+   a fraction ``tau`` of the way towards theta there (Polyak averaging) when ``tau`` < 1.
+
+``lr_schedule="linear"`` decays the learning rate linearly to ``lr_final_fraction`` x ``learning_rate``
+over the run's steps: late updates are small, so a policy that has solved the task is not undone by them.
 
 Time-limit truncations are not terminal: the target bootstraps from s' there.
 
@@ -46,6 +50,8 @@ class DQNConfig:
     """DQN hyperparameters; defaults follow Mnih et al. (2013/2015) on Atari (names as in SB3)."""
 
     learning_rate: float = 1e-4
+    lr_schedule: str = "constant"
+    lr_final_fraction: float = 0.0
     buffer_size: int = 1_000_000
     learning_starts: int = 50_000
     batch_size: int = 32
@@ -53,6 +59,7 @@ class DQNConfig:
     train_freq: int = 4
     gradient_steps: int = 1
     target_update_interval: int = 10_000
+    tau: float = 1.0
     exploration_fraction: float = 0.1
     exploration_initial_eps: float = 1.0
     exploration_final_eps: float = 0.1
@@ -73,6 +80,9 @@ class DQNConfig:
         check_int("train_freq", self.train_freq, low=1, owner=o)
         check_int("gradient_steps", self.gradient_steps, low=1, owner=o)
         check_int("target_update_interval", self.target_update_interval, low=1, owner=o)
+        check_float("tau", self.tau, low=0, high=1, closed="right", owner=o)
+        check_choice("lr_schedule", self.lr_schedule, ("constant", "linear"), owner=o)
+        check_float("lr_final_fraction", self.lr_final_fraction, low=0, high=1, owner=o)
         check_float("exploration_fraction", self.exploration_fraction, low=0, high=1, owner=o)
         check_float("exploration_final_eps", self.exploration_final_eps, low=0, high=1, owner=o)
         check_choice("loss", self.loss, ("huber", "mse"), owner=o)
@@ -122,6 +132,22 @@ class DQN(BaseAlgorithm):
     def _act(self, obs, deterministic):
         return self.q_net(obs).argmax(dim=1).numpy()
 
+    def current_lr(self) -> float:
+        c = self.config
+        if c.lr_schedule == "constant" or not self._total_timesteps:
+            return c.learning_rate
+        left = max(1.0 - self.num_timesteps / self._total_timesteps, 0.0)
+        return c.learning_rate * (c.lr_final_fraction + (1.0 - c.lr_final_fraction) * left)
+
+    def _update_target(self) -> None:
+        tau = self.config.tau
+        if tau >= 1.0:
+            self.q_target.load_state_dict(self.q_net.state_dict())
+            return
+        with torch.no_grad():
+            for t, p in zip(self.q_target.parameters(), self.q_net.parameters(), strict=True):
+                t.lerp_(p, tau)
+
     def _train_step(self) -> float:
         c = self.config
         b = self.replay.sample(c.batch_size)
@@ -165,10 +191,12 @@ class DQN(BaseAlgorithm):
             self.num_timesteps += 1
             ep_ret, ep_len, obs = ep_ret + float(reward), ep_len + 1, next_obs
             if self.num_timesteps > c.learning_starts and self.num_timesteps % c.train_freq == 0:
+                for group in self.optimizer.param_groups:
+                    group["lr"] = self.current_lr()
                 for _ in range(c.gradient_steps):
                     self._train_step()
             if self.num_timesteps % c.target_update_interval == 0:
-                self.q_target.load_state_dict(self.q_net.state_dict())
+                self._update_target()
             if terminated or truncated:
                 keep_going = self._episode_done(ep_ret, ep_len, callback, start)
                 if keep_going:  # a stopped run resets on its next learn (so a resume is exact)

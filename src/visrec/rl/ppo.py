@@ -40,12 +40,14 @@ class PPOConfig:
     lr_schedule: str = "constant"
     clip_schedule: str = "constant"
     hidden: tuple[int, ...] = (64, 64)
+    vec_env: str = "sync"
 
     def __post_init__(self):
         o = "PPO"
         check_float("learning_rate", self.learning_rate, low=0, closed="neither", owner=o)
         check_int("n_steps", self.n_steps, low=1, owner=o)
         check_int("n_envs", self.n_envs, low=1, owner=o)
+        check_choice("vec_env", self.vec_env, ("sync", "async"), owner=o)
         check_int("batch_size", self.batch_size, low=1, owner=o)
         check_int("n_epochs", self.n_epochs, low=1, owner=o)
         check_float("gamma", self.gamma, low=0, high=1, owner=o)

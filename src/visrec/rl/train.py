@@ -152,8 +152,11 @@ def train_rl(cfg: RLTrainConfig) -> dict:
 
         s.on_interrupt = lambda _s: checkpoint(algo)
         remaining = total - algo.num_timesteps
-        if remaining > 0:
-            algo.learn(remaining, callback=on_episode, reset_num_timesteps=False)
+        try:
+            if remaining > 0:
+                algo.learn(remaining, callback=on_episode, reset_num_timesteps=False)
+        finally:
+            algo.close()
         s.step = algo.num_timesteps
         checkpoint(algo)
         final = evaluate_policy(algo, eval_env, cfg.final_eval_episodes, seed=20_000)

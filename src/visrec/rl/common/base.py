@@ -94,6 +94,10 @@ class BaseAlgorithm:
             actions = self._act(batch, deterministic)
         return (int(actions[0]) if single else actions), None
 
+    def close(self) -> None:
+        """Close the environment (and an AsyncVectorEnv's worker processes)."""
+        self.env.close()
+
     # -- state for checkpoints ------------------------------------------------------------------
     def modules(self) -> dict[str, torch.nn.Module]:
         return {}

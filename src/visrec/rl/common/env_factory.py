@@ -12,6 +12,8 @@ visrec.utils.errors.ParameterError: Unknown environment 'CartPol-v1'. Did you me
 from __future__ import annotations
 
 import difflib
+import functools
+import signal
 
 import gymnasium as gym
 
@@ -83,15 +85,27 @@ def make_env(name: str, seed: int | None = None, render_mode: str | None = None,
     return env
 
 
-def make_vec_env(name: str, n_envs: int, seed: int = 0, **kwargs) -> gym.vector.VectorEnv:
-    """``n_envs`` copies in one process (SyncVectorEnv: right for small envs on few cores), seeds seed+i."""
+def make_vec_env(name: str, n_envs: int, seed: int = 0, asynchronous: bool = False,
+                 **kwargs) -> gym.vector.VectorEnv:
+    """``n_envs`` copies, seeds seed+i: in this process (SyncVectorEnv: right for small environments), or
+    with ``asynchronous`` one worker process each (AsyncVectorEnv, observations in shared memory: for
+    environments whose step costs more than the inter-process round trip, such as Atari on several cores).
+    Both step the same episodes for the same seeds."""
     make_env(name, **kwargs).close()  # validates the name once, with the close-match message
 
-    def thunk(i):
-        return lambda: make_env(name, seed=seed + i, **kwargs)
+    mode = gym.vector.AutoresetMode.SAME_STEP
+    if asynchronous:
+        fns = [functools.partial(_worker_env, name, seed + i, kwargs) for i in range(n_envs)]
+        return gym.vector.AsyncVectorEnv(fns, shared_memory=True, autoreset_mode=mode)
+    fns = [functools.partial(make_env, name, seed + i, **kwargs) for i in range(n_envs)]
+    return gym.vector.SyncVectorEnv(fns, autoreset_mode=mode)
 
-    return gym.vector.SyncVectorEnv([thunk(i) for i in range(n_envs)],
-                                    autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+
+def _worker_env(name: str, seed: int, kwargs: dict) -> gym.Env:
+    """Built inside an AsyncVectorEnv worker: Ctrl-C is left to the main process, which stops the run
+    cleanly (a checkpoint, then exit) and closes the workers itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return make_env(name, seed, **kwargs)
 
 
 def check_discrete_actions(env, algo: str) -> int:

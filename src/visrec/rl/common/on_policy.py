@@ -24,7 +24,7 @@ class OnPolicyAlgorithm(BaseAlgorithm):
     """Base of A2C and PPO; subclasses define ``_make_optimizer`` and ``_update``."""
 
     def _make_env(self, name, seed):
-        return make_vec_env(name, self.config.n_envs, seed=seed)
+        return make_vec_env(name, self.config.n_envs, seed=seed, asynchronous=self.config.vec_env == "async")
 
     def _setup(self) -> None:
         check_policy(self.policy_name)
