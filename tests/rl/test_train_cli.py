@@ -101,3 +101,17 @@ def test_load_predictor_dispatches_on_kind_rl(tmp_path):
     train_rl(cfg)
     agent = load_predictor(tmp_path / "q")
     assert agent.predict(1)[0] == 1  # from the cell next to the top-left terminal: move left
+
+
+def test_an_async_run_trains_and_loads_back_without_worker_processes(tmp_path, capsys):
+    from visrec.rl.persist import load_algo
+
+    hp = dict(n_envs=2, n_steps=32, batch_size=32, n_epochs=1, hidden=[16], vec_env="async")
+    cfg = RLTrainConfig(env="CartPole-v1", algo="ppo", total_timesteps=256, hyperparameters=hp, use_preset=False,
+                        out=str(tmp_path / "p"), eval_every=0, final_eval_episodes=2, progress=False)
+    assert train_rl(cfg)["env_steps"] == 256
+    assert json.loads((tmp_path / "p" / "model.json").read_text())["hyperparameters"]["vec_env"] == "async"
+    algo = load_algo(tmp_path / "p")
+    assert algo.config.vec_env == "sync" and type(algo.env).__name__ == "SyncVectorEnv"
+    code, out, _ = cli(capsys, "rl", "evaluate", tmp_path / "p", "--episodes", "2", "--json")
+    assert code == 0 and json.loads(out)["episodes"] == 2

@@ -82,7 +82,10 @@ def load_algo(run_dir: str | Path):
                         "pass a run directory written by `visrec rl train`.")
     if meta.get("kind", "rl") != "rl":
         raise DataError(f"{run_dir} holds a model of kind {meta.get('kind')!r}, not an RL policy.")
-    algo = build_algo(meta["algo"], meta["env"], meta["policy"], meta.get("seed", 0), meta["hyperparameters"])
+    hp = dict(meta["hyperparameters"])
+    if "vec_env" in hp:
+        hp["vec_env"] = "sync"  # inference steps no training environments: no worker processes
+    algo = build_algo(meta["algo"], meta["env"], meta["policy"], meta.get("seed", 0), hp)
     for name, module in algo.modules().items():
         prefix = f"module.{name}."
         module.load_state_dict({k[len(prefix):]: torch.as_tensor(np.asarray(v)) for k, v in tensors.items()
