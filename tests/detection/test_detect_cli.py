@@ -83,5 +83,10 @@ def test_detect_errors_and_listing(tmp_path, capsys):
     assert code == 2 and "--model" in err
     code, _, err = cli(capsys, "detect", "evaluate", tmp_path)
     assert code == 2 and "model.json" in err
+    for bad in ("{bad", "[1]"):
+        code, _, err = cli(capsys, "detect", "train", "--model-kwargs", bad, "--out", tmp_path / "r")
+        assert code == 2 and "--model-kwargs expects a JSON object" in err
+    code, _, err = cli(capsys, "detect", "train", "--color-jitter", "2", "--out", tmp_path / "r")
+    assert code == 2 and "color_jitter" in err.replace("-", "_")
     code, out, _ = cli(capsys, "detect", "train", "--help")
     assert "--tile" in out and "Examples" in out

@@ -29,6 +29,19 @@ def test_config_errors_name_the_flag():
         DetectConfig(image_size=8)
 
 
+def test_model_kwargs_reach_the_builder_and_bad_ones_name_the_flag(tmp_path):
+    from visrec.detection.train import model_kwargs
+
+    cfg = DetectConfig(model_kwargs={"box_batch_size_per_image": 256, "min_size": 96})
+    kw = model_kwargs(cfg, 4)
+    assert kw["box_batch_size_per_image"] == 256 and kw["min_size"] == 96 and kw["num_classes"] == 4
+    with pytest.raises(ParameterError, match="--model-kwargs"):
+        DetectConfig(model_kwargs=[1])
+    with pytest.raises(ParameterError, match="--model-kwargs .*does not accept"):
+        train(_cfg(tmp_path, model_kwargs={"nonsense": 1}))
+    assert not (tmp_path / "run").exists()
+
+
 def test_data_sources_and_splits(tmp_path):
     voc = load_dataset(str(write_voc(tmp_path / "voc")))
     assert voc.class_names == ["disc", "square"] and len(voc) == 4

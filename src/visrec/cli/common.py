@@ -94,6 +94,19 @@ def parse_float_list(text: str, name: str) -> list[float]:
     return values
 
 
+def parse_json_object(text: str, name: str) -> dict:
+    """'{"a": 1}' -> {"a": 1}, with a clear error naming ``--name`` for anything but a JSON object."""
+    import json
+
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParameterError(f"--{name} expects a JSON object like '{{\"key\": 1}}'; got {text!r} ({exc}).") from None
+    if not isinstance(value, dict):
+        raise ParameterError(f"--{name} expects a JSON object like '{{\"key\": 1}}'; got {text!r}.")
+    return value
+
+
 def echo_table(title: str, columns: list[str], rows: list[list]) -> None:
     """Print a rich table to stdout."""
     from rich.console import Console

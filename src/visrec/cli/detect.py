@@ -36,6 +36,7 @@ from visrec.cli.common import (
     config_from_cli,
     done,
     echo_table,
+    parse_json_object,
 )
 
 detect_app = typer.Typer(
@@ -50,6 +51,9 @@ DetDataOpt = typer.Option(
     "(e.g. ../shared/data/trees-voc) or a COCO JSON file.",
 )
 ModelOpt = typer.Option(None, "--model", help="A detector from `visrec detect models` (default fasterrcnn_tiny).")
+ModelKwargsOpt = typer.Option(
+    None, "--model-kwargs", help='Builder options as JSON, e.g. \'{"box_batch_size_per_image": 256}\'.'
+)
 NumImagesOpt = typer.Option(None, "--num-images", help="Generated shapes images (default 64).")
 ImageSizeOpt = typer.Option(None, "--image-size", help="Short side images are scaled to (default 128).")
 TileOpt = typer.Option(None, "--tile", help="Cut images into tiles of this many pixels (0 = off, default).")
@@ -70,6 +74,7 @@ EvalEveryOpt = typer.Option(None, "--eval-every", help="Validation mAP@0.5 every
 def train(
     data: str = DetDataOpt,
     model: str = ModelOpt,
+    model_kwargs: str = ModelKwargsOpt,
     num_images: int = NumImagesOpt,
     image_size: int = ImageSizeOpt,
     tile: int = TileOpt,
@@ -118,6 +123,7 @@ def train(
     options = dict(
         data=data,
         model=model,
+        model_kwargs=None if model_kwargs is None else parse_json_object(model_kwargs, "model-kwargs"),
         num_images=num_images,
         image_size=image_size,
         tile=tile,

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from visrec.runs import TrainRunConfig
@@ -22,7 +22,9 @@ class DetectConfig(TrainRunConfig):
 
     ``data`` is ``shapes`` (generated: ``num_images`` images of ``image_size`` pixels), a Pascal VOC folder
     (``Annotations/`` + ``JPEGImages/``) or a COCO JSON file (images beside it or in ``images/``).
-    ``model`` is a registered detector (``visrec.detection.models.list_detectors()``); ``image_size`` is
+    ``model`` is a registered detector (``visrec.detection.models.list_detectors()``); ``model_kwargs``
+    are more options of its builder (e.g. ``{"box_batch_size_per_image": 256}`` for dense scenes, over the
+    sizes this config sets); ``image_size`` is
     the short side images are scaled to. ``tile`` > 0 cuts training images into tiles of that many
     pixels (overlapping by ``tile_overlap``) and predicts large images tile by tile. ``single_class``
     renames every VOC object to one class. ``flip`` augments with horizontal flips; ``rotate`` adds the
@@ -37,6 +39,7 @@ class DetectConfig(TrainRunConfig):
 
     data: str = "shapes"
     model: str = "fasterrcnn_tiny"
+    model_kwargs: dict = field(default_factory=dict)
     num_images: int = 64
     image_size: int = 128
     tile: int = 0
@@ -64,3 +67,7 @@ class DetectConfig(TrainRunConfig):
 
         if self.model not in list_detectors():
             raise ParameterError(f"--model {self.model!r} is not a detector; choose one of {list_detectors()}.")
+        if not isinstance(self.model_kwargs, dict) or not all(isinstance(k, str) for k in self.model_kwargs):
+            raise ParameterError(
+                f"--model-kwargs must be a JSON object of builder options; got {self.model_kwargs!r}."
+            )

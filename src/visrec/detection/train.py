@@ -31,7 +31,7 @@ from visrec.detection.data import (
     tile_dataset_samples,
 )
 from visrec.detection.data.augment import augment_sample, draw_augmentation, transform_boxes
-from visrec.utils.errors import DataError
+from visrec.utils.errors import DataError, ParameterError
 
 __all__ = ["load_dataset", "split_dataset", "model_kwargs", "train"]
 
@@ -81,8 +81,8 @@ def model_kwargs(cfg: DetectConfig, num_classes: int) -> dict:
     """Builder options of ``cfg.model`` for K + 1 classes and the configured image (or tile) size."""
     size = cfg.tile or cfg.image_size
     if cfg.model.startswith("yolo"):
-        return {"num_classes": num_classes, "image_size": size}
-    return {"num_classes": num_classes, "min_size": size, "max_size": 2 * size}
+        return {"num_classes": num_classes, "image_size": size, **cfg.model_kwargs}
+    return {"num_classes": num_classes, "min_size": size, "max_size": 2 * size, **cfg.model_kwargs}
 
 
 def _as_input(sample: DetectionSample, with_masks: bool, device="cpu"):
@@ -152,7 +152,10 @@ def train(cfg: DetectConfig) -> tuple[Path, dict]:
     from visrec.torch_nn.distributed import resolve_device
 
     device = resolve_device(cfg.device)
-    model = create_detector(cfg.model, **kwargs).to(device)
+    try:
+        model = create_detector(cfg.model, **kwargs).to(device)
+    except TypeError as exc:  # an option the builder does not take
+        raise ParameterError(f"--model-kwargs {cfg.model_kwargs}: {cfg.model} does not accept it ({exc}).") from exc
     with_masks = getattr(getattr(model, "roi_heads", None), "has_mask", False)
     uses_proposals = isinstance(model, ProposalDetector)
     opt = _optimizer(model, cfg)
