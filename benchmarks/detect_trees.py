@@ -30,7 +30,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-# a 200 px tile holds up to ~40 crowns: sample and keep more anchors, proposals and RoIs than for shapes
+# a 200 px tile holds up to ~40 crowns; sampling 4x more anchors and RoIs per tile than the tiny model's
+# defaults (--model-kwargs "$DENSE") made each step 2.4x slower and scored lower in 30 minutes (0.301 vs
+# 0.356, benchmarks/results/2026-12-01-s3-detect-trees-*.txt), so the default keeps the tiny model's values
 DENSE = {"rpn_batch_size_per_image": 256, "box_batch_size_per_image": 256, "rpn_pre_nms_top_n_train": 400,
          "rpn_post_nms_top_n_train": 256, "rpn_pre_nms_top_n_test": 400, "rpn_post_nms_top_n_test": 256}
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "trees-voc"
@@ -80,9 +82,8 @@ def main() -> None:
                     help="quarter turns and flips of training tiles (default on)")
     ap.add_argument("--color-jitter", type=float, default=0.1)
     ap.add_argument("--lr-schedule", default="cosine", help="annealed over the --minutes budget")
-    ap.add_argument("--model-kwargs", default=json.dumps(DENSE),
-                    help="builder options as JSON (default: more anchors, proposals and RoIs per tile than "
-                         "the tiny model's defaults, which suit a few shapes per image, not ~30 crowns)")
+    ap.add_argument("--model-kwargs", default="{}",
+                    help=f"builder options as JSON (e.g. the denser sampling {json.dumps(DENSE)})")
     ap.add_argument("--batch-size", type=int, default=4)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--threads", type=int, default=0)
