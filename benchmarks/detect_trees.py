@@ -87,6 +87,7 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=4)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--keep-run", default=None, help="write the run directory here (it is kept) to inspect it")
     ap.add_argument("--quick", action="store_true", help="a few seconds, to check the script runs")
     args = ap.parse_args()
     if args.quick:
@@ -124,7 +125,7 @@ def main() -> None:
             lr=args.lr,
             lr_schedule=args.lr_schedule,
             max_minutes=args.minutes,
-            out=str(Path(tmp) / "run"),
+            out=args.keep_run or str(Path(tmp) / "run"),
             progress=False,
             threads=args.threads,
         )

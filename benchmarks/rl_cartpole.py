@@ -4,11 +4,13 @@ median seed, and do not collapse after solving (final 100-episode evaluation).
 
     python benchmarks/rl_cartpole.py [--seeds 0,1,2] [--algos dqn,ppo] [--quick]
 
-Both libraries get the same hyperparameters (visrec.rl.presets = rl-baselines3-zoo's CartPole-v1 entries),
-one torch thread, and the same protocol, run side by side in this process, alternating seeds: after the
-first episode that ends past every multiple of --eval-every steps, the greedy policy plays --eval-episodes
-episodes on a separate environment (evaluation time is excluded from the wall time to solve). At the end,
---final-episodes greedy episodes. stable-baselines3 is the reference and is used here only.
+stable-baselines3 gets the RL Zoo's tuned CartPole-v1 values (``visrec.rl.presets.zoo``); visrec gets
+its own presets (``visrec.rl.presets.preset``: PPO the Zoo's; DQN the Zoo's plus Double DQN and a linearly
+decaying learning rate; both sets are printed). One torch thread, the same
+protocol, run side by side in this process, alternating seeds: after the first episode that ends past every
+multiple of --eval-every steps, the greedy policy plays --eval-episodes episodes on a separate environment
+(evaluation time is excluded from the wall time to solve). At the end, --final-episodes greedy episodes.
+stable-baselines3 is the reference and is used here only.
 """
 
 from __future__ import annotations
@@ -79,9 +81,9 @@ def run_sb3(algo: str, seed: int, steps: int, args) -> dict:
     from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.env_util import make_vec_env
 
-    from visrec.rl.presets import preset
+    from visrec.rl.presets import zoo
 
-    hp = preset("CartPole-v1", algo)
+    hp = zoo("CartPole-v1", algo)
     if algo == "dqn":
         hidden = hp.pop("hidden")
         model = sb3.DQN("MlpPolicy", "CartPole-v1", seed=seed, policy_kwargs={"net_arch": list(hidden)},
@@ -137,7 +139,10 @@ def main() -> None:
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, torch {torch.__version__} (1 thread), "
           f"stable-baselines3 {stable_baselines3.__version__}; load average {os.getloadavg()[0]:.1f}")
     seeds = [int(s) for s in args.seeds.split(",")]
+    from visrec.rl.presets import preset, zoo
+
     for algo in args.algos.split(","):
+        print(f"{algo} hyperparameters: visrec {preset('CartPole-v1', algo)}; sb3 {zoo('CartPole-v1', algo)}")
         steps = args.dqn_steps if algo == "dqn" else args.ppo_steps
         rows = {"visrec": [], "sb3": []}
         for seed in seeds:

@@ -1,20 +1,27 @@
 """Tuned hyperparameters per (environment, algorithm), applied by ``visrec rl train`` before the user's own.
 
-CartPole-v1's DQN and PPO values are the RL Zoo's (rl-baselines3-zoo ``hyperparams/dqn.yml``,
-``ppo.yml``; ``lin_`` values become linear schedules); Atari's DQN values are Mnih et al. (2015) /
+``ZOO`` holds the RL Zoo's tuned CartPole-v1 values (rl-baselines3-zoo ``hyperparams/dqn.yml``,
+``ppo.yml``; ``lin_`` values become linear schedules), what ``benchmarks/rl_cartpole.py`` gives
+stable-baselines3. visrec's PPO preset is the Zoo's; its DQN preset starts from the Zoo's and adds what
+the benchmark measured to stop the collapse after solving that the Zoo's values show on some seeds (in
+both libraries): Double DQN and a learning rate decaying linearly to 0 (a shorter exploration phase
+solved sooner but collapsed more often: see BENCHMARKS.md). Atari's DQN values are Mnih et al. (2015) /
 the Zoo's ``atari`` entry, with a smaller replay memory and fewer warm-up steps so that a CPU run shows
 learning within an hour. Everything else uses the algorithm's dataclass defaults.
 """
 
 from __future__ import annotations
 
-__all__ = ["PRESETS", "preset", "default_timesteps"]
+__all__ = ["PRESETS", "ZOO", "preset", "zoo", "default_timesteps"]
 
 _ATARI_DQN = dict(learning_rate=1e-4, buffer_size=100_000, learning_starts=10_000, batch_size=32,
                   train_freq=4, gradient_steps=1, target_update_interval=1000, exploration_fraction=0.1,
                   exploration_final_eps=0.01, clip_reward=True)
 
-PRESETS: dict[str, dict[str, dict]] = {
+# visrec's additions to the Zoo's CartPole DQN values (measured in benchmarks/rl_cartpole.py)
+DQN_STABLE = dict(double_dqn=True, lr_schedule="linear")
+
+ZOO: dict[str, dict[str, dict]] = {
     "CartPole-v1": {
         "dqn": dict(learning_rate=2.3e-3, batch_size=64, buffer_size=100_000, learning_starts=1000,
                     gamma=0.99, target_update_interval=10, train_freq=256, gradient_steps=128,
@@ -22,6 +29,13 @@ PRESETS: dict[str, dict[str, dict]] = {
         "ppo": dict(n_envs=8, n_steps=32, batch_size=256, gae_lambda=0.8, gamma=0.98, n_epochs=20,
                     ent_coef=0.0, learning_rate=1e-3, lr_schedule="linear", clip_range=0.2,
                     clip_schedule="linear"),
+    },
+}
+
+PRESETS: dict[str, dict[str, dict]] = {
+    "CartPole-v1": {
+        "dqn": {**ZOO["CartPole-v1"]["dqn"], **DQN_STABLE},
+        "ppo": dict(ZOO["CartPole-v1"]["ppo"]),
         "a2c": dict(n_envs=8, ent_coef=0.0),
         "reinforce": dict(learning_rate=1e-2, episodes_per_update=4, baseline="value"),
     },
@@ -40,6 +54,11 @@ def preset(env: str, algo: str, atari: bool = False) -> dict:
     """The tuned hyperparameters for ``env`` and ``algo`` (an empty dict when there are none)."""
     table = PRESETS.get("atari" if atari else env, {})
     return dict(table.get(algo, {}))
+
+
+def zoo(env: str, algo: str) -> dict:
+    """The RL Zoo's tuned hyperparameters for ``env`` and ``algo`` (what the benchmark gives SB3)."""
+    return dict(ZOO.get(env, {}).get(algo, {}))
 
 
 def default_timesteps(env: str, algo: str, atari: bool = False) -> int:
