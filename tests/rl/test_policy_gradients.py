@@ -190,7 +190,12 @@ def test_async_environments_step_the_same_episodes_as_sync_ones():
         algo = PPO("MlpPolicy", "CartPole-v1", seed=3, n_envs=2, n_steps=16, batch_size=32, n_epochs=1,
                    vec_env=mode)
         episodes = []
-        algo.learn(256, callback=lambda a, rec: episodes.append((rec["episode_return"], a.num_timesteps)) or True)
+
+        def record(a, rec, episodes=episodes):
+            episodes.append((rec["episode_return"], a.num_timesteps))
+            return True
+
+        algo.learn(256, callback=record)
         algo.close()
         runs[mode] = (episodes, [p.detach().clone() for p in algo.policy.parameters()])
     assert runs["sync"][0] == runs["async"][0] and len(runs["sync"][0]) > 2
