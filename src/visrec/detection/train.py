@@ -154,7 +154,9 @@ def train(cfg: DetectConfig) -> tuple[Path, dict]:
     device = resolve_device(cfg.device)
     try:
         model = create_detector(cfg.model, **kwargs).to(device)
-    except TypeError as exc:  # an option the builder does not take
+    except TypeError as exc:  # an option of --model-kwargs the builder does not take
+        if not cfg.model_kwargs:
+            raise
         raise ParameterError(f"--model-kwargs {cfg.model_kwargs}: {cfg.model} does not accept it ({exc}).") from exc
     with_masks = getattr(getattr(model, "roi_heads", None), "has_mask", False)
     uses_proposals = isinstance(model, ProposalDetector)

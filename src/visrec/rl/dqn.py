@@ -136,7 +136,7 @@ class DQN(BaseAlgorithm):
         c = self.config
         if c.lr_schedule == "constant" or not self._total_timesteps:
             return c.learning_rate
-        left = max(1.0 - self.num_timesteps / self._total_timesteps, 0.0)
+        left = max(self._progress_remaining(), 0.0)
         return c.learning_rate * (c.lr_final_fraction + (1.0 - c.lr_final_fraction) * left)
 
     def _update_target(self) -> None:

@@ -39,6 +39,10 @@ class Augmentation:
     def geometric(self) -> bool:
         return bool(self.rot % 4 or self.flip)
 
+    @property
+    def photometric(self) -> bool:
+        return self.gain != 1.0 or self.bias != 0.0
+
 
 def draw_augmentation(rng: np.random.Generator, flip: bool, rotate: bool, color_jitter: float) -> Augmentation:
     """A random augmentation: horizontal flips with probability 1/2 (``flip``), quarter turns 0-3 uniformly
@@ -78,7 +82,7 @@ def transform_boxes(boxes, size: tuple[int, int], aug: Augmentation):
 
 def augment_sample(sample: DetectionSample, aug: Augmentation) -> DetectionSample:
     """``sample`` with ``aug`` applied to its image, boxes and masks (a new sample; the input is unchanged)."""
-    if not aug.geometric and aug.gain == 1.0 and aug.bias == 0.0:
+    if not (aug.geometric or aug.photometric):
         return sample
     image, masks = sample.image, sample.masks
     boxes = transform_boxes(sample.boxes.astype(np.float32), sample.size, aug)
@@ -88,7 +92,7 @@ def augment_sample(sample: DetectionSample, aug: Augmentation) -> DetectionSampl
     if aug.flip:
         image = image[:, ::-1]
         masks = None if masks is None else masks[:, :, ::-1]
-    if aug.gain != 1.0 or aug.bias != 0.0:
+    if aug.photometric:
         image = np.clip(image.astype(np.float32) * aug.gain + aug.bias * 255.0, 0, 255).astype(np.uint8)
     masks = None if masks is None else np.ascontiguousarray(masks)
     return replace(sample, image=np.ascontiguousarray(image), boxes=boxes, masks=masks)

@@ -51,6 +51,7 @@ class BaseAlgorithm:
         torch.manual_seed(seed)
         self.rng = np.random.default_rng(seed)
         self.num_timesteps, self.num_episodes, self.num_updates = 0, 0, 0
+        self._total_timesteps = 0  # the end of the current learn() horizon
         self.elapsed_s = 0.0
         self._env_seeded = False
         self._setup()
@@ -93,6 +94,10 @@ class BaseAlgorithm:
         with torch.no_grad():
             actions = self._act(batch, deterministic)
         return (int(actions[0]) if single else actions), None
+
+    def _progress_remaining(self) -> float:
+        """1 at the start of the current ``learn`` horizon, 0 at its end (schedules decay with it)."""
+        return 1.0 - self.num_timesteps / max(self._total_timesteps, 1)
 
     def close(self) -> None:
         """Close the environment (and an AsyncVectorEnv's worker processes)."""

@@ -58,9 +58,6 @@ class OnPolicyAlgorithm(BaseAlgorithm):
             actions = self._act(torch.as_tensor(obs_arr[None] if single else obs_arr), deterministic)
         return (int(actions[0]) if single else actions), None
 
-    def _progress_remaining(self) -> float:
-        return 1.0 - self.num_timesteps / max(self._total_timesteps, 1)
-
     def learn(self, total_timesteps: int, callback: EpisodeCallback | None = None,
               reset_num_timesteps: bool = True):
         """Collect rollouts of n_steps x n_envs steps and update until ``total_timesteps`` more steps."""
