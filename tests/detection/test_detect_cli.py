@@ -57,6 +57,11 @@ def test_detect_train_evaluate_predict(tmp_path, capsys):
     assert (run / "plots" / "pr_curves.png").is_file()
     code, out, err = cli(capsys, "detect", "evaluate", run)  # the run's own validation split, as a table
     assert code == 0 and "mAP" in out and "COCO: AP" in out
+    code, out, err = cli(capsys, "detect", "evaluate", run, "--data", voc, "--json", "--tta", "d4")
+    assert code == 0, err
+    assert json.loads(out)["tta"] == "d4" and 0.0 <= json.loads(out)["map50"] <= 1.0
+    code, _, err = cli(capsys, "detect", "evaluate", run, "--tta", "flips")
+    assert code == 2 and "--tta" in err and "d4" in err
 
     images = sorted((voc / "JPEGImages").glob("*.png"))[:2]
     code, out, err = cli(capsys, "detect", "predict", run, *images, "--out", tmp_path / "pred", "--min-score", 0.0)

@@ -8,6 +8,7 @@ import torch
 
 from visrec.rl.common.errors import ParameterError
 from visrec.rl.common.policies import MnihQNetwork
+from visrec.rl.common.replay import NStepAccumulator
 from visrec.rl.dqn import DQN, dqn_targets
 
 
@@ -138,3 +139,90 @@ def test_soft_target_update_is_polyak_averaging():
 def test_bad_schedule_settings_are_refused(bad):
     with pytest.raises(ParameterError):
         DQN("MlpPolicy", "CartPole-v1", **bad)
+
+
+def _brute_force_n_step(rewards, n, gamma, terminal):
+    """(t, R, t + m, m) of every n-step transition of one episode of len(rewards) steps, from the sums."""
+    T, out = len(rewards), []
+    for t in range(T):
+        m = min(n, T - t)
+        out.append((t, sum(gamma**k * rewards[t + k] for k in range(m)), t + m, m, terminal and t + m == T))
+    return out
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+@pytest.mark.parametrize("terminal", [True, False])
+def test_n_step_accumulator_matches_the_sums(n, terminal):
+    rng = np.random.default_rng(n)
+    rewards = rng.normal(size=7).tolist()
+    acc, got = NStepAccumulator(n, gamma=0.9), []
+    for t, r in enumerate(rewards):
+        end = t == len(rewards) - 1
+        got += acc.push(t, t % 2, r, t + 1, terminal and end, end)
+    assert len(acc) == 0
+    expected = _brute_force_n_step(rewards, n, 0.9, terminal)
+    assert [(o, nxt, m, term) for o, _, _, nxt, term, m in got] == [(t, nx, m, tm) for t, _, nx, m, tm in expected]
+    assert [g[1] for g in got] == [t % 2 for t, *_ in expected]
+    np.testing.assert_allclose([g[2] for g in got], [e[1] for e in expected], rtol=1e-12)
+
+
+def test_n_step_flush_bootstraps_a_stopped_episode():
+    acc = NStepAccumulator(3, gamma=0.5)
+    assert acc.push("s0", 0, 1.0, "s1", False, False) == []
+    assert acc.push("s1", 0, 1.0, "s2", False, False) == []
+    out = acc.flush("s2")
+    assert [(o, r, nxt, term, m) for o, _, r, nxt, term, m in out] == [("s0", 1.5, "s2", False, 2),
+                                                                          ("s1", 1.0, "s2", False, 1)]
+
+
+def test_n_step_dqn_stores_n_step_returns_in_time_order():
+    algo = DQN("MlpPolicy", "CartPole-v1", seed=0, learning_starts=10_000, buffer_size=5000, n_step=3,
+               gamma=0.9, hidden=(8,))
+    algo.learn(400)
+    n, h = len(algo.replay), algo.replay.horizons[: len(algo.replay)]
+    assert n == 400 and set(np.unique(h)) <= {1.0, 2.0, 3.0}
+    # CartPole pays 1 per step: R = (1 - gamma^m) / (1 - gamma)
+    np.testing.assert_allclose(algo.replay.rewards[:n], (1 - 0.9**h) / (1 - 0.9), rtol=1e-6)
+    full = np.flatnonzero((h[:-3] == 3) & (algo.replay.terminated[: n - 3] == 0))  # s_{t+3} starts a step
+    np.testing.assert_array_equal(algo.replay.next_obs[full], algo.replay.obs[full + 3])
+    term = algo.replay.terminated[:n]
+    ends = np.flatnonzero(term * (h == 1))  # an episode's last step; the two before it end there too
+    assert len(ends) > 5 and np.all(term[ends - 1] * term[ends - 2] == 1)
+    assert np.all(h[ends - 1] == 2) and np.all(h[ends - 2] == 3) and term.sum() == 3 * len(ends)
+
+
+def test_n_step_train_step_bootstraps_with_gamma_to_the_m():
+    algo = DQN("MlpPolicy", "CartPole-v1", seed=0, learning_starts=0, batch_size=4, loss="mse", n_step=3,
+               buffer_size=10, max_grad_norm=0.0, gamma=0.5, hidden=(8,))
+    obs, nxt = np.ones(4, np.float32), np.full(4, 2.0, np.float32)
+    for _ in range(4):
+        algo.replay.add(obs, 0, 1.75, nxt, False, horizon=3)
+    with torch.no_grad():
+        q = algo.q_net(torch.as_tensor(obs)[None])[0, 0].item()
+        best_next = algo.q_target(torch.as_tensor(nxt)[None]).max().item()
+    loss = algo._train_step()
+    assert loss == pytest.approx((1.75 + 0.5**3 * best_next - q) ** 2, rel=1e-5)
+
+
+def test_n_step_is_refused_for_atari_frames():
+    pytest.importorskip("ale_py")
+    with pytest.raises(ParameterError, match="n_step=3 needs vector observations"):
+        DQN("CnnPolicy", "ALE/Pong-v5", n_step=3, buffer_size=100, learning_starts=10)
+
+
+@pytest.mark.slow
+def test_n_step_resume_is_exact():
+    def small(seed=0):
+        return DQN("MlpPolicy", "CartPole-v1", seed=seed, learning_starts=100, buffer_size=1000, batch_size=16,
+                   train_freq=2, target_update_interval=50, hidden=(16,), exploration_fraction=0.5, n_step=3)
+
+    straight = small().learn(600)
+    first = small()
+    first.learn(600, callback=lambda algo, rec: rec["step"] < 250)
+    tensors, meta = first.state()
+    resumed = small(seed=7)
+    resumed.load_state({k: np.array(v) for k, v in tensors.items()}, copy.deepcopy(meta))
+    resumed.learn(600 - first.num_timesteps, reset_num_timesteps=False)
+    for a, b in zip(straight.q_net.parameters(), resumed.q_net.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    np.testing.assert_array_equal(straight.replay.horizons, resumed.replay.horizons)

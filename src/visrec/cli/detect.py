@@ -65,6 +65,10 @@ RotateOpt = typer.Option(
     "--rotate/--no-rotate",
     help="Also random quarter turns and vertical flips, for aerial or microscopy images (default off).",
 )
+TTA_VIEWS = ("none", "flip", "d4")
+TtaOpt = typer.Option(
+    "none", "--tta", help="Test-time views merged by weighted box fusion: none, flip (2) or d4 (8 rotations and flips)."
+)
 JitterOpt = typer.Option(None, "--color-jitter", help="Random gain 1 +- j, shift +- j/2 of pixel values (default 0).")
 ScoreOpt = typer.Option(None, "--score-thresh", help="Keep predictions scoring at least this (default 0.05).")
 EvalEveryOpt = typer.Option(None, "--eval-every", help="Validation mAP@0.5 every N epochs (default 1).")
@@ -170,6 +174,12 @@ def train(
     done(path)
 
 
+def _check_tta(tta: str) -> str:
+    if tta not in TTA_VIEWS:
+        raise typer.BadParameter(f"expected one of {', '.join(TTA_VIEWS)}; got {tta!r}.", param_hint="--tta")
+    return tta
+
+
 @detect_app.command("predict")
 def predict(
     run: Path = typer.Argument(..., help="Run directory of `visrec detect train`."),
@@ -177,6 +187,7 @@ def predict(
     out: Path = typer.Option(Path("detections"), "--out", help="Folder for the drawn images and detections.json."),
     min_score: float = typer.Option(0.3, "--min-score", help="Draw detections scoring at least this."),
     device: str = typer.Option("cpu", "--device", help="cpu | cuda."),
+    tta: str = TtaOpt,
 ) -> None:
     """Detect objects; write <stem>_det.png (boxes drawn) and detections.json (COCO results format).
 
@@ -184,7 +195,7 @@ def predict(
     """
     from visrec.detection.predict import predict_files
 
-    summary = predict_files(run, images, out, device=device, min_score=min_score)
+    summary = predict_files(run, images, out, device=device, min_score=min_score, tta=_check_tta(tta))
     for path in summary["images"]:
         typer.echo(path)
     typer.echo(f"{summary['detections']} detections -> {summary['results']}")
@@ -198,6 +209,7 @@ def evaluate(
     plots: Path = typer.Option(None, "--plots", help="Folder for pr_curves.png (default: the run's plots/)."),
     as_json: bool = typer.Option(False, "--json", help="Print the AP table as JSON."),
     device: str = typer.Option("cpu", "--device", help="cpu | cuda."),
+    tta: str = TtaOpt,
 ) -> None:
     """VOC AP@0.5 per class (all-point and 11-point), COCO AP / AP50 / AP75 / AR; draws PR curves.
 
@@ -205,7 +217,7 @@ def evaluate(
     """
     from visrec.detection.predict import evaluate_run, format_ap_table
 
-    result = evaluate_run(run, data, device=device, plots_dir=plots, single_class=single_class)
+    result = evaluate_run(run, data, device=device, plots_dir=plots, single_class=single_class, tta=_check_tta(tta))
     typer.echo(json.dumps(result, indent=2) if as_json else format_ap_table(result))
 
 

@@ -5,6 +5,10 @@ kind "detector") and returns a :class:`DetectorPredictor`: ``predict(images)`` t
 arrays and returns, per image, NumPy ``boxes`` (M, 4) absolute xyxy, ``labels`` (M,) in 1..K (label i is
 ``class_names[i - 1]``), ``scores`` (M,) and, for Mask R-CNN, ``masks`` (M, H, W) probabilities. Images
 larger than the run's ``tile`` are predicted tile by tile and merged by per-class NMS.
+
+``tta="flip"`` or ``"d4"`` (test-time augmentation) predicts each image or tile in 2 or 8 mirrored and
+rotated views, maps the boxes back and merges them by weighted box fusion
+(:func:`visrec.detection.ops.box_fusion.weighted_box_fusion`); for box detectors only.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ import numpy as np
 import torch
 
 from visrec.detection.data import tile_windows
+from visrec.detection.data.augment import dihedral_views, transform_boxes, transform_image
 from visrec.detection.data.tiling import merge_tile_detections
+from visrec.detection.ops.box_fusion import weighted_box_fusion
 from visrec.utils.errors import DataError
 
 __all__ = ["DetectorPredictor", "load_predictor", "draw_detections", "predict_files", "evaluate_run", "format_ap_table"]
@@ -35,10 +41,13 @@ class DetectorPredictor:
         tile_overlap: int = 32,
         score_thresh: float = 0.05,
         device: str = "cpu",
+        tta: str = "none",
+        fusion_iou: float = 0.55,
     ):
         self.model = model.to(device).eval()
         self.class_names, self.tile, self.tile_overlap = list(class_names), tile, tile_overlap
         self.score_thresh, self.device = score_thresh, device
+        self.views, self.tta, self.fusion_iou = dihedral_views(tta), tta, fusion_iou
 
     def _run(self, images: list[np.ndarray]) -> list[dict]:
         tensors = [
@@ -48,6 +57,23 @@ class DetectorPredictor:
         with torch.no_grad():
             out = self.model(tensors)
         return [{k: v.cpu() for k, v in d.items()} for d in out]
+
+    def _run_views(self, image: np.ndarray) -> dict:
+        """One image's detections, over the test-time views when there are several."""
+        if len(self.views) == 1:
+            return self._run([image])[0]
+        boxes, scores, labels = [], [], []
+        for aug in self.views:
+            view = transform_image(image, aug)
+            det = self._run([view])[0]
+            if "masks" in det:
+                raise DataError(f"Test-time augmentation (--tta {self.tta}) merges boxes only; this run "
+                                "predicts masks. Evaluate it without --tta.")
+            boxes.append(transform_boxes(det["boxes"], view.shape[:2], aug.inverse()))
+            scores.append(det["scores"])
+            labels.append(det["labels"])
+        return weighted_box_fusion(torch.cat(boxes), torch.cat(scores), torch.cat(labels), self.fusion_iou,
+                                   n_views=len(self.views))
 
     def predict(self, images) -> list[dict]:
         """uint8 images (H, W, C) (a list, or an (N, H, W, C) array) -> per-image NumPy detections."""
@@ -61,10 +87,10 @@ class DetectorPredictor:
             h, w = im.shape[:2]
             if self.tile and max(h, w) > self.tile:
                 windows = tile_windows(h, w, self.tile, self.tile_overlap)
-                parts = [self._run([im[y0:y1, x0:x1]])[0] for y0, x0, y1, x1 in windows]
+                parts = [self._run_views(im[y0:y1, x0:x1]) for y0, x0, y1, x1 in windows]
                 det = merge_tile_detections(parts, windows, iou_threshold=0.5)
             else:
-                det = self._run([im])[0]
+                det = self._run_views(im)
             keep = det["scores"] >= self.score_thresh
             row = {k: det[k][keep].numpy() for k in ("boxes", "labels", "scores")}
             if "masks" in det:
@@ -84,8 +110,9 @@ def build_detector(meta: dict) -> torch.nn.Module:
     return create_detector(meta["model"], **meta.get("model_kwargs", {}))
 
 
-def load_predictor(run_dir, device: str = "cpu") -> DetectorPredictor:
-    """Rebuild a trained detector from ``run_dir`` (model.json + model.safetensors)."""
+def load_predictor(run_dir, device: str = "cpu", tta: str = "none") -> DetectorPredictor:
+    """Rebuild a trained detector from ``run_dir`` (model.json + model.safetensors); ``tta``: none, flip
+    or d4 test-time views."""
     from visrec.runs import load_model
 
     run_dir = Path(run_dir)
@@ -99,6 +126,7 @@ def load_predictor(run_dir, device: str = "cpu") -> DetectorPredictor:
         meta.get("tile_overlap", 32),
         meta.get("score_thresh", 0.05),
         device,
+        tta,
     )
 
 
@@ -125,13 +153,14 @@ def draw_detections(image: np.ndarray, det: dict, class_names: list[str], min_sc
     return pil
 
 
-def predict_files(run_dir, paths: list, out_dir, device: str = "cpu", min_score: float = 0.3) -> dict:
+def predict_files(run_dir, paths: list, out_dir, device: str = "cpu", min_score: float = 0.3,
+                  tta: str = "none") -> dict:
     """Predict image files; write ``<stem>_det.png`` with the boxes drawn and ``detections.json`` (COCO
     results: image_id = the file's position in ``paths``). Returns a summary."""
     from visrec.data.images import read_image
     from visrec.detection.data import write_coco_results
 
-    predictor = load_predictor(run_dir, device)
+    predictor = load_predictor(run_dir, device, tta)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     detections, written = [], []
@@ -148,17 +177,18 @@ def predict_files(run_dir, paths: list, out_dir, device: str = "cpu", min_score:
 
 
 def evaluate_run(
-    run_dir, data: str | None = None, device: str = "cpu", plots_dir=None, single_class: str | None = None
+    run_dir, data: str | None = None, device: str = "cpu", plots_dir=None, single_class: str | None = None,
+    tta: str = "none",
 ) -> dict:
     """VOC AP50 (all-point and 11-point) per class and COCO AP / AP50 / AP75 / AR of a run on ``data``
     (a VOC folder or COCO JSON; default: the run's own validation split). PR curves go to ``plots_dir``
-    (default: the run's ``plots/``)."""
+    (default: the run's ``plots/``); ``tta``: none, flip or d4 test-time views."""
     from visrec.detection.metrics import coco_evaluate, plot_pr_curves, voc_evaluate
     from visrec.detection.train import load_dataset, split_dataset
     from visrec.runs import RunDir
 
     run_dir = Path(run_dir)
-    predictor = load_predictor(run_dir, device)
+    predictor = load_predictor(run_dir, device, tta)
     if data is None:
         from visrec.detection.config import DetectConfig
 
@@ -185,6 +215,7 @@ def evaluate_run(
     names = dataset.class_names
     result = {
         "data": data or "validation split",
+        "tta": tta,
         "images": len(dataset),
         "objects": dataset.num_objects(),
         "classes": {

@@ -12,6 +12,10 @@ For every environment step:
    theta every ``target_update_interval`` steps (every step when 1: the 2013 paper's plain DQN), or moved
    a fraction ``tau`` of the way towards theta there (Polyak averaging) when ``tau`` < 1.
 
+``n_step`` > 1 learns from n-step returns (Sutton 1988; one of Rainbow's parts, Hessel et al. 2018):
+``y = sum_{k<m} gamma^k r_{t+k} + gamma^m max_a' Q(s_{t+m}, a'; theta^-)``, m = n or the steps left in the
+episode, so a terminal state's value reaches earlier states n times faster (vector observations only).
+
 ``lr_schedule="linear"`` decays the learning rate linearly to ``lr_final_fraction`` x ``learning_rate``
 over the run's steps: late updates are small, so a policy that has solved the task is not undone by them.
 
@@ -37,7 +41,7 @@ from visrec.rl.common.base import BaseAlgorithm, EpisodeCallback
 from visrec.rl.common.env_factory import check_discrete_actions
 from visrec.rl.common.errors import ParameterError
 from visrec.rl.common.policies import build_q_network
-from visrec.rl.common.replay import FrameReplayBuffer, ReplayBuffer
+from visrec.rl.common.replay import FrameReplayBuffer, NStepAccumulator, ReplayBuffer
 from visrec.rl.common.schedules import LinearSchedule
 from visrec.rl.common.seeding import generator_from_state, generator_state
 from visrec.utils.validation import check_choice, check_float, check_int
@@ -65,6 +69,7 @@ class DQNConfig:
     exploration_final_eps: float = 0.1
     loss: str = "huber"
     double_dqn: bool = False
+    n_step: int = 1
     max_grad_norm: float = 10.0
     optimizer: str = "adam"
     hidden: tuple[int, ...] = (64, 64)
@@ -79,6 +84,7 @@ class DQNConfig:
         check_float("gamma", self.gamma, low=0, high=1, owner=o)
         check_int("train_freq", self.train_freq, low=1, owner=o)
         check_int("gradient_steps", self.gradient_steps, low=1, owner=o)
+        check_int("n_step", self.n_step, low=1, owner=o)
         check_int("target_update_interval", self.target_update_interval, low=1, owner=o)
         check_float("tau", self.tau, low=0, high=1, closed="right", owner=o)
         check_choice("lr_schedule", self.lr_schedule, ("constant", "linear"), owner=o)
@@ -92,7 +98,8 @@ class DQNConfig:
 
 def dqn_targets(rewards, terminated, next_q_target, gamma, next_q_online=None):
     """y (N,) = r at terminal steps, else r + gamma * Q_target(s', a*), a* = argmax of the target net
-    (DQN) or of the online net ``next_q_online`` (Double DQN). ``next_q_*`` are (N, A)."""
+    (DQN) or of the online net ``next_q_online`` (Double DQN). ``next_q_*`` are (N, A); ``gamma`` is a
+    float or (N,) (gamma^m for n-step transitions)."""
     if next_q_online is None:
         best = next_q_target.max(dim=1).values
     else:
@@ -115,12 +122,16 @@ class DQN(BaseAlgorithm):
         opt = torch.optim.Adam if c.optimizer == "adam" else torch.optim.RMSprop
         self.optimizer = opt(self.q_net.parameters(), lr=c.learning_rate)
         frames = space.dtype == np.uint8 and space.shape is not None and len(space.shape) == 3
+        if frames and c.n_step > 1:
+            raise ParameterError(f"DQN n_step={c.n_step} needs vector observations; the Atari frame memory "
+                                 "stores one-step transitions only. Use n_step=1 for image observations.")
         if frames:
             self.replay = FrameReplayBuffer(c.buffer_size, space.shape, seed=self.seed)
         else:
             shape = () if space.shape is None else space.shape
             dtype = np.int64 if not shape else np.float32
             self.replay = ReplayBuffer(c.buffer_size, shape, dtype, seed=self.seed)
+        self.accumulator = NStepAccumulator(c.n_step, c.gamma)
         self._total_timesteps = 0
         self.epsilon = c.exploration_initial_eps
 
@@ -154,7 +165,8 @@ class DQN(BaseAlgorithm):
         with torch.no_grad():
             next_q = self.q_target(b.next_obs)
             online = self.q_net(b.next_obs) if c.double_dqn else None
-            y = dqn_targets(b.rewards, b.terminated, next_q, c.gamma, online)
+            gamma = c.gamma if b.horizons is None else c.gamma**b.horizons
+            y = dqn_targets(b.rewards, b.terminated, next_q, gamma, online)
         q = self.q_net(b.obs).gather(1, b.actions[:, None]).squeeze(1)
         loss = nn.functional.smooth_l1_loss(q, y) if c.loss == "huber" else nn.functional.mse_loss(q, y)
         self.optimizer.zero_grad(set_to_none=True)
@@ -187,7 +199,8 @@ class DQN(BaseAlgorithm):
             if isinstance(self.replay, FrameReplayBuffer):
                 self.replay.add(obs, action, r, next_obs, terminated, episode_end=terminated or truncated)
             else:
-                self.replay.add(obs, action, r, next_obs, terminated)
+                for t in self.accumulator.push(obs, action, r, next_obs, terminated, terminated or truncated):
+                    self.replay.add(*t)
             self.num_timesteps += 1
             ep_ret, ep_len, obs = ep_ret + float(reward), ep_len + 1, next_obs
             if self.num_timesteps > c.learning_starts and self.num_timesteps % c.train_freq == 0:
@@ -201,6 +214,8 @@ class DQN(BaseAlgorithm):
                 keep_going = self._episode_done(ep_ret, ep_len, callback, start)
                 if keep_going:  # a stopped run resets on its next learn (so a resume is exact)
                     obs, ep_ret, ep_len = self._reset_env(), 0.0, 0
+        for t in self.accumulator.flush(obs):  # a mid-episode stop: the next learn starts a new episode
+            self.replay.add(*t)
         self.elapsed_s += time.perf_counter() - start
         return self
 

@@ -22,7 +22,8 @@ import numpy as np
 
 from .sample import DetectionSample
 
-__all__ = ["Augmentation", "draw_augmentation", "augment_sample", "rotate_boxes", "flip_boxes", "transform_boxes"]
+__all__ = ["Augmentation", "draw_augmentation", "augment_sample", "rotate_boxes", "flip_boxes", "transform_boxes",
+           "transform_image", "dihedral_views"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,23 @@ class Augmentation:
     @property
     def photometric(self) -> bool:
         return self.gain != 1.0 or self.bias != 0.0
+
+    def inverse(self) -> Augmentation:
+        """The geometric inverse: a mirrored element is its own inverse (F R^r F R^r = identity); a pure
+        rotation by r quarter turns is undone by 4 - r."""
+        return Augmentation(self.rot % 4 if self.flip else (4 - self.rot) % 4, self.flip)
+
+
+def dihedral_views(kind: str) -> list[Augmentation]:
+    """The views of test-time augmentation: "none" (the image), "flip" (and its mirror) or "d4" (all eight
+    symmetries of the square)."""
+    if kind == "none":
+        return [Augmentation()]
+    if kind == "flip":
+        return [Augmentation(), Augmentation(0, True)]
+    if kind == "d4":
+        return [Augmentation(r, f) for f in (False, True) for r in range(4)]
+    raise ValueError(f"test-time augmentation must be one of none, flip, d4; got {kind!r}.")
 
 
 def draw_augmentation(rng: np.random.Generator, flip: bool, rotate: bool, color_jitter: float) -> Augmentation:
@@ -78,6 +96,15 @@ def transform_boxes(boxes, size: tuple[int, int], aug: Augmentation):
         boxes = rotate_boxes(boxes, w)
         h, w = w, h
     return flip_boxes(boxes, w) if aug.flip else boxes
+
+
+def transform_image(image: np.ndarray, aug: Augmentation) -> np.ndarray:
+    """An (H, W, ...) image after ``aug``'s quarter turns and flip (contiguous; pixel values unchanged)."""
+    if aug.rot % 4:
+        image = np.rot90(image, aug.rot)
+    if aug.flip:
+        image = image[:, ::-1]
+    return np.ascontiguousarray(image)
 
 
 def augment_sample(sample: DetectionSample, aug: Augmentation) -> DetectionSample:

@@ -1,7 +1,8 @@
 """Experience replay (Lin 1992; Mnih et al. 2013): a memory of capacity N, sampled uniformly.
 
 Two memories with one interface, ``add(obs, action, reward, next_obs, terminated)`` and
-``sample(batch_size) -> ReplayBatch``:
+``sample(batch_size) -> ReplayBatch``, and :class:`NStepAccumulator`, which turns one-step transitions into
+n-step ones before they are stored:
 
 - :class:`ReplayBuffer` stores observations as given (float32 vectors for CartPole), with ``next_obs``
   beside them: 2 x N x obs bytes.
@@ -10,6 +11,10 @@ Two memories with one interface, ``add(obs, action, reward, next_obs, terminated
   writes its whole stack once (``stack`` frames, not sampled), so a stack never mixes two episodes and is
   rebuilt exactly, whatever the padding at reset. Memory: N x 84 x 84 bytes (7 KB per step, 8x less than
   storing obs and next_obs stacks), fixed at construction.
+
+- :class:`NStepAccumulator` (Sutton 1988; Hessel et al. 2018): ``(s_t, a_t, R, s_{t+m}, terminated, m)`` with
+  ``R = sum_{k<m} gamma^k r_{t+k}``, m = n, or fewer at the end of an episode; the target then bootstraps
+  with ``gamma^m`` (``ReplayBatch.horizons`` holds m).
 
 ``terminated`` is a true terminal state (the target is y = r there); a time-limit truncation is not, so the
 next observation is stored and bootstrapped from.
@@ -23,6 +28,7 @@ next observation is stored and bootstrapped from.
 
 from __future__ import annotations
 
+from collections import deque
 from typing import NamedTuple
 
 import numpy as np
@@ -30,17 +36,19 @@ import torch
 
 from visrec.rl.common.errors import ParameterError
 
-__all__ = ["ReplayBatch", "ReplayBuffer", "FrameReplayBuffer"]
+__all__ = ["ReplayBatch", "ReplayBuffer", "FrameReplayBuffer", "NStepAccumulator"]
 
 
 class ReplayBatch(NamedTuple):
-    """A minibatch of transitions: obs (N, *obs_shape), actions (N,), rewards (N,), next_obs, dones (N,)."""
+    """A minibatch of transitions: obs (N, *obs_shape), actions (N,), rewards (N,), next_obs, terminated (N,)
+    and horizons (N,), the steps m between obs and next_obs (None: all 1)."""
 
     obs: torch.Tensor
     actions: torch.Tensor
     rewards: torch.Tensor
     next_obs: torch.Tensor
     terminated: torch.Tensor
+    horizons: torch.Tensor | None = None
 
 
 class ReplayBuffer:
@@ -55,6 +63,7 @@ class ReplayBuffer:
         self.actions = np.zeros(capacity, dtype=np.int64)
         self.rewards = np.zeros(capacity, dtype=np.float32)
         self.terminated = np.zeros(capacity, dtype=np.float32)
+        self.horizons = np.ones(capacity, dtype=np.float32)
         self.pos, self.full = 0, False
         self.rng = np.random.default_rng(seed)
 
@@ -63,12 +72,14 @@ class ReplayBuffer:
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self.obs, self.next_obs, self.actions, self.rewards, self.terminated))
+        arrays = (self.obs, self.next_obs, self.actions, self.rewards, self.terminated, self.horizons)
+        return sum(a.nbytes for a in arrays)
 
-    def add(self, obs, action, reward, next_obs, terminated) -> None:
+    def add(self, obs, action, reward, next_obs, terminated, horizon: int = 1) -> None:
         i = self.pos
         self.obs[i], self.next_obs[i] = obs, next_obs
         self.actions[i], self.rewards[i], self.terminated[i] = action, reward, float(terminated)
+        self.horizons[i] = horizon
         self.pos = (self.pos + 1) % self.capacity
         self.full = self.full or self.pos == 0
 
@@ -76,6 +87,7 @@ class ReplayBuffer:
         return ReplayBatch(
             torch.as_tensor(obs), torch.as_tensor(self.actions[idx]), torch.as_tensor(self.rewards[idx]),
             torch.as_tensor(next_obs), torch.as_tensor(self.terminated[idx]),
+            None if self.horizons is None else torch.as_tensor(self.horizons[idx]),
         )
 
     def sample(self, batch_size: int) -> ReplayBatch:
@@ -86,7 +98,8 @@ class ReplayBuffer:
 
     def state_dict(self) -> dict:
         n = len(self)
-        arrays = {k: getattr(self, k)[:n] for k in ("obs", "next_obs", "actions", "rewards", "terminated")}
+        keys = ("obs", "next_obs", "actions", "rewards", "terminated", "horizons")
+        arrays = {k: getattr(self, k)[:n] for k in keys}
         return {"arrays": arrays, "pos": self.pos, "full": self.full}
 
     def load_state_dict(self, state: dict) -> None:
@@ -114,6 +127,7 @@ class FrameReplayBuffer(ReplayBuffer):
         self.rewards = np.zeros(capacity, dtype=np.float32)
         self.terminated = np.zeros(capacity, dtype=np.float32)
         self.is_step = np.zeros(capacity, dtype=bool)  # False: a frame of an episode's first stack
+        self.horizons = None  # one-step transitions only
         self.total = 0  # frames ever written
         self._expect_start = True
         self.rng = np.random.default_rng(seed)
@@ -177,3 +191,51 @@ class FrameReplayBuffer(ReplayBuffer):
         for k, v in state["arrays"].items():
             getattr(self, k)[:] = v
         self.total, self._expect_start = int(state["total"]), bool(state["expect_start"])
+
+
+class NStepAccumulator:
+    """Turns one-step transitions into n-step ones (``n`` = 1 passes them through).
+
+    ``push`` takes one step and returns the transitions ready to store, ``(obs, action, R, next_obs,
+    terminated, m)``: the oldest pending one once ``n`` steps are pending, and all of them at an episode's
+    end (terminal: no bootstrap; truncated: they bootstrap from the last observation). ``flush`` ends the
+    pending ones at ``next_obs`` without a terminal (a ``learn`` call that stops mid-episode).
+
+    >>> acc = NStepAccumulator(n=2, gamma=0.5)
+    >>> acc.push("s0", 0, 1.0, "s1", False, False)
+    []
+    >>> [(t[0], t[2], t[3], t[5]) for t in acc.push("s1", 1, 2.0, "s2", True, True)]
+    [('s0', 2.0, 's2', 2), ('s1', 2.0, 's2', 1)]
+    """
+
+    def __init__(self, n: int, gamma: float):
+        if n < 1:
+            raise ParameterError(f"n_step must be >= 1; got {n}.")
+        self.n, self.gamma = int(n), float(gamma)
+        self.pending: deque = deque()
+
+    def __len__(self) -> int:
+        return len(self.pending)
+
+    def _emit(self, next_obs, terminated) -> tuple:
+        ret = 0.0
+        for k, (_, _, r) in enumerate(self.pending):
+            ret += self.gamma**k * r
+        m = len(self.pending)
+        obs, action, _ = self.pending.popleft()
+        return obs, action, ret, next_obs, terminated, m
+
+    def push(self, obs, action, reward, next_obs, terminated, episode_end) -> list[tuple]:
+        self.pending.append((obs, action, float(reward)))
+        out = []
+        if len(self.pending) == self.n:
+            out.append(self._emit(next_obs, terminated))
+        if episode_end:
+            out.extend(self.flush(next_obs, terminated))
+        return out
+
+    def flush(self, next_obs, terminated: bool = False) -> list[tuple]:
+        out = []
+        while self.pending:
+            out.append(self._emit(next_obs, terminated))
+        return out
