@@ -57,3 +57,30 @@ def test_frame_replay_on_real_frames_round_trips():
     for o, a, n in zip(batch.obs.numpy(), batch.actions.numpy(), batch.next_obs.numpy(), strict=True):
         np.testing.assert_array_equal(o, kept[a][0])
         np.testing.assert_array_equal(n, kept[a][1])
+
+
+def test_channels_last_trunk_matches_the_plain_convolutions_and_round_trips(tmp_path):
+    import torch
+
+    from visrec.rl.common.checkpoint import pack_training_state, unpack_training_state
+    from visrec.rl.common.policies import MnihTrunk
+    from visrec.runs.arrays import load_arrays, save_arrays
+
+    torch.manual_seed(0)
+    trunk = MnihTrunk()
+    obs = torch.randint(0, 256, (5, 4, 84, 84), dtype=torch.uint8)
+    net = trunk.net  # the reference: the same weights, float64, default (NCHW) layout
+    x = obs.double() / 255.0
+    x = torch.relu(torch.nn.functional.conv2d(x, net[0].weight.double(), net[0].bias.double(), stride=4))
+    x = torch.relu(torch.nn.functional.conv2d(x, net[2].weight.double(), net[2].bias.double(), stride=2))
+    ref = torch.relu(torch.nn.functional.linear(x.flatten(1), net[5].weight.double(), net[5].bias.double()))
+    out = trunk(obs)
+    torch.testing.assert_close(out.double(), ref, rtol=1e-5, atol=1e-5)
+    out.sum().backward()
+    assert net[0].weight.grad.shape == (16, 4, 8, 8)
+    # channels-last weights (non-C-contiguous arrays) survive the project's safetensors round trip
+    tensors, meta = pack_training_state({"trunk": trunk}, {})
+    save_arrays(tmp_path / "t.safetensors", tensors)
+    fresh = MnihTrunk()
+    unpack_training_state(load_arrays(tmp_path / "t.safetensors"), meta, {"trunk": fresh}, {})
+    torch.testing.assert_close(fresh(obs), out, rtol=0, atol=0)
