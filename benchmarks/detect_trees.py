@@ -6,15 +6,15 @@ in aerial images (``../shared/data/trees-voc``) with AP@0.5 >= 0.5 on boxes it n
 
 Hold-out: the right third of the large 1249 x 1035 image (about 90 crowns; boxes crossing the cut go to
 neither side); the other two images and the left two thirds are cut into ``--tile`` px training tiles (a
-tenth of them validate during training). Prediction on the held-out strip is tiled the same way and
-merged by NMS; the table gives it with and without test-time augmentation (``--tta``: each tile predicted
-in its eight rotations and flips, boxes merged by weighted box fusion), on the validation tiles too, so
-the choice can be made on validation, not on the strip. Tiles are seen at their native resolution (crowns
-of 20-65 px match the tiny detector's
-16-64 px anchors). Aerial views have no preferred orientation, so training draws one of the square's
-eight symmetries per tile (``--rotate``) and a brightness / contrast jitter. Everything runs through the
-library (``visrec detect train`` / ``evaluate``). For scale:
-DeepForest's pretrained RetinaNet reports about 0.66 box precision and 0.79 recall at IoU 0.4 on NEON
+tenth of them validate during training). Prediction on the held-out strip is tiled with an overlap of
+half a tile (``--pred-overlap``; more than the largest crown, so every crown is whole in the tile whose
+core holds its centre) and merged by cores and NMS (``visrec.detection.data.tiling``); the table gives it
+with and without test-time augmentation (``--tta``: each tile predicted in its eight rotations and flips,
+boxes merged by weighted box fusion), on the validation tiles too, so the choice can be made on
+validation, not on the strip. Tiles are seen at their native resolution (crowns of 20-65 px match the
+tiny detector's 16-64 px anchors). Aerial views have no preferred orientation, so training draws one of
+the square's eight symmetries per tile (``--rotate``) and a brightness / contrast jitter. Everything runs
+through the library (``visrec detect train`` / ``evaluate``). For scale: DeepForest's pretrained RetinaNet reports about 0.66 box precision and 0.79 recall at IoU 0.4 on NEON
 images (a different metric and a model pretrained on far more data). The reference run in the same
 process is a "predict every training-set-mean box" baseline: the ratio says how far above it we are.
 """
@@ -90,6 +90,8 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=4)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--pred-overlap", type=int, default=None,
+                    help="overlap of the prediction tiles (default: half a tile, more than the largest crown)")
     ap.add_argument("--tta", default="d4", choices=("flip", "d4"), help="test-time views, reported beside none")
     ap.add_argument("--keep-run", default=None, help="write the run directory here (it is kept) to inspect it")
     ap.add_argument("--quick", action="store_true", help="a few seconds, to check the script runs")
@@ -134,8 +136,11 @@ def main() -> None:
             threads=args.threads,
         )
         path, metrics = train(cfg)
+        overlap = args.tile // 2 if args.pred_overlap is None else args.pred_overlap
+        largest = max(float((t.boxes[:, 2:] - t.boxes[:, :2]).max()) for t in tiles if len(t.boxes))
+        print(f"prediction tiles overlap by {overlap} px (the largest training crown: {largest:.0f} px)")
         results = {
-            tta: (evaluate_run(path, str(test_dir), plots_dir=Path(tmp) / "plots", tta=tta),
+            tta: (evaluate_run(path, str(test_dir), plots_dir=Path(tmp) / "plots", tta=tta, tile_overlap=overlap),
                   evaluate_run(path, None, plots_dir=Path(tmp) / "plots", tta=tta))
             for tta in ("none", args.tta)
         }

@@ -85,3 +85,33 @@ def test_trees_tiles_keep_the_crowns(trees_voc_dir):
         y0, x0 = (int(v) for v in t.file_name.rsplit("@", 1)[1].split(","))
         whole |= {tuple(b) for b in (t.boxes + [x0, y0, x0, y0]).round().tolist()}
     assert len(whole & {tuple(b) for b in big.boxes.round().tolist()}) >= 0.95 * len(big.boxes)
+
+
+def test_tile_cores_partition_the_image():
+    windows = data.tile_windows(150, 230, tile=64, overlap=24)
+    cores = data.tile_cores(windows, (150, 230))
+    count = np.zeros((150, 230), int)
+    for y0, y1, x0, x1 in [(c[0], c[1], c[2], c[3]) for c in cores]:
+        count[int(np.ceil(y0)):int(np.ceil(y1)), int(np.ceil(x0)):int(np.ceil(x1))] += 1
+    assert (count == 1).all()
+    for (wy0, wx0, wy1, wx1), (cy0, cy1, cx0, cx1) in zip(windows, [(c[0], c[1], c[2], c[3]) for c in cores],
+                                                         strict=True):
+        assert wy0 <= cy0 < cy1 <= wy1 and wx0 <= cx0 < cx1 <= wx1
+
+
+def test_core_merge_keeps_each_object_whole_once_and_drops_cut_pieces():
+    sample = data.make_shapes(1, size=160, max_objects=8, seed=1).samples[0]
+    sizes = sample.boxes[:, 2:] - sample.boxes[:, :2]
+    windows = data.tile_windows(160, 160, tile=128, overlap=96)
+    assert sizes.max() <= 96 and len(sample.boxes) >= 4  # the overlap holds every object whole
+    parts = [data.tile_sample(sample, w, min_visible=0.1) for w in windows]  # cut pieces too, clipped
+    # a detector that finds each tile's (clipped) ground truth and is most sure of the cut pieces
+    dets = []
+    for p, (y0, x0, _, _) in zip(parts, windows, strict=True):
+        whole = [any(np.allclose(b + [x0, y0, x0, y0], g) for g in sample.boxes) for b in p.boxes]
+        dets.append({"boxes": p.boxes, "scores": np.where(whole, 0.5, 0.9), "labels": p.labels})
+    truth = {tuple(b) for b in sample.boxes.round(3).tolist()}
+    plain = data.merge_tile_detections(dets, windows, 0.5)
+    assert {tuple(b) for b in plain["boxes"].round(decimals=3).tolist()} != truth  # pieces survive NMS
+    merged = data.merge_tile_detections(dets, windows, 0.5, image_size=(160, 160))
+    assert sorted(tuple(b) for b in merged["boxes"].round(decimals=3).tolist()) == sorted(truth)

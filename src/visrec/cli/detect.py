@@ -69,6 +69,9 @@ TTA_VIEWS = ("none", "flip", "d4")
 TtaOpt = typer.Option(
     "none", "--tta", help="Test-time views merged by weighted box fusion: none, flip (2) or d4 (8 rotations and flips)."
 )
+PredOverlapOpt = typer.Option(
+    None, "--tile-overlap", help="Overlap of the prediction tiles in pixels (default: the run's); >= the objects' size."
+)
 JitterOpt = typer.Option(None, "--color-jitter", help="Random gain 1 +- j, shift +- j/2 of pixel values (default 0).")
 ScoreOpt = typer.Option(None, "--score-thresh", help="Keep predictions scoring at least this (default 0.05).")
 EvalEveryOpt = typer.Option(None, "--eval-every", help="Validation mAP@0.5 every N epochs (default 1).")
@@ -188,6 +191,7 @@ def predict(
     min_score: float = typer.Option(0.3, "--min-score", help="Draw detections scoring at least this."),
     device: str = typer.Option("cpu", "--device", help="cpu | cuda."),
     tta: str = TtaOpt,
+    tile_overlap: int = PredOverlapOpt,
 ) -> None:
     """Detect objects; write <stem>_det.png (boxes drawn) and detections.json (COCO results format).
 
@@ -195,7 +199,8 @@ def predict(
     """
     from visrec.detection.predict import predict_files
 
-    summary = predict_files(run, images, out, device=device, min_score=min_score, tta=_check_tta(tta))
+    summary = predict_files(run, images, out, device=device, min_score=min_score, tta=_check_tta(tta),
+                            tile_overlap=tile_overlap)
     for path in summary["images"]:
         typer.echo(path)
     typer.echo(f"{summary['detections']} detections -> {summary['results']}")
@@ -210,6 +215,7 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print the AP table as JSON."),
     device: str = typer.Option("cpu", "--device", help="cpu | cuda."),
     tta: str = TtaOpt,
+    tile_overlap: int = PredOverlapOpt,
 ) -> None:
     """VOC AP@0.5 per class (all-point and 11-point), COCO AP / AP50 / AP75 / AR; draws PR curves.
 
@@ -217,7 +223,8 @@ def evaluate(
     """
     from visrec.detection.predict import evaluate_run, format_ap_table
 
-    result = evaluate_run(run, data, device=device, plots_dir=plots, single_class=single_class, tta=_check_tta(tta))
+    result = evaluate_run(run, data, device=device, plots_dir=plots, single_class=single_class, tta=_check_tta(tta),
+                          tile_overlap=tile_overlap)
     typer.echo(json.dumps(result, indent=2) if as_json else format_ap_table(result))
 
 

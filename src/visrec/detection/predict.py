@@ -4,7 +4,10 @@
 kind "detector") and returns a :class:`DetectorPredictor`: ``predict(images)`` takes uint8 (H, W, C)
 arrays and returns, per image, NumPy ``boxes`` (M, 4) absolute xyxy, ``labels`` (M,) in 1..K (label i is
 ``class_names[i - 1]``), ``scores`` (M,) and, for Mask R-CNN, ``masks`` (M, H, W) probabilities. Images
-larger than the run's ``tile`` are predicted tile by tile and merged by per-class NMS.
+larger than the run's ``tile`` are predicted tile by tile (neighbours overlapping by the run's
+``tile_overlap``, or the one given here) and merged: each tile keeps the boxes centred in its core (the
+overlaps split at their midlines), then per-class NMS; an overlap of at least the objects' size keeps
+every object whole and drops the pieces cut by tile edges.
 
 ``tta="flip"`` or ``"d4"`` (test-time augmentation) predicts each image or tile in 2 or 8 mirrored and
 rotated views, maps the boxes back and merges them by weighted box fusion
@@ -88,7 +91,7 @@ class DetectorPredictor:
             if self.tile and max(h, w) > self.tile:
                 windows = tile_windows(h, w, self.tile, self.tile_overlap)
                 parts = [self._run_views(im[y0:y1, x0:x1]) for y0, x0, y1, x1 in windows]
-                det = merge_tile_detections(parts, windows, iou_threshold=0.5)
+                det = merge_tile_detections(parts, windows, iou_threshold=0.5, image_size=(h, w))
             else:
                 det = self._run_views(im)
             keep = det["scores"] >= self.score_thresh
@@ -110,20 +113,25 @@ def build_detector(meta: dict) -> torch.nn.Module:
     return create_detector(meta["model"], **meta.get("model_kwargs", {}))
 
 
-def load_predictor(run_dir, device: str = "cpu", tta: str = "none") -> DetectorPredictor:
+def load_predictor(run_dir, device: str = "cpu", tta: str = "none",
+                   tile_overlap: int | None = None) -> DetectorPredictor:
     """Rebuild a trained detector from ``run_dir`` (model.json + model.safetensors); ``tta``: none, flip
-    or d4 test-time views."""
+    or d4 test-time views; ``tile_overlap``: the prediction tiles' overlap (default: the run's)."""
     from visrec.runs import load_model
 
     run_dir = Path(run_dir)
     tensors, meta = load_model(run_dir, framework="pt")
+    tile = meta.get("tile", 0)
+    if tile_overlap is not None and tile and not 0 <= tile_overlap < tile:
+        raise DataError(f"--tile-overlap {tile_overlap}: the run {run_dir} predicts {tile}-pixel tiles, so the "
+                        f"overlap must be in [0, {tile - 1}].")
     model = build_detector(meta)
     model.load_state_dict(tensors)
     return DetectorPredictor(
         model,
         meta["class_names"],
         meta.get("tile", 0),
-        meta.get("tile_overlap", 32),
+        meta.get("tile_overlap", 32) if tile_overlap is None else tile_overlap,
         meta.get("score_thresh", 0.05),
         device,
         tta,
@@ -154,13 +162,13 @@ def draw_detections(image: np.ndarray, det: dict, class_names: list[str], min_sc
 
 
 def predict_files(run_dir, paths: list, out_dir, device: str = "cpu", min_score: float = 0.3,
-                  tta: str = "none") -> dict:
+                  tta: str = "none", tile_overlap: int | None = None) -> dict:
     """Predict image files; write ``<stem>_det.png`` with the boxes drawn and ``detections.json`` (COCO
     results: image_id = the file's position in ``paths``). Returns a summary."""
     from visrec.data.images import read_image
     from visrec.detection.data import write_coco_results
 
-    predictor = load_predictor(run_dir, device, tta)
+    predictor = load_predictor(run_dir, device, tta, tile_overlap)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     detections, written = [], []
@@ -178,17 +186,18 @@ def predict_files(run_dir, paths: list, out_dir, device: str = "cpu", min_score:
 
 def evaluate_run(
     run_dir, data: str | None = None, device: str = "cpu", plots_dir=None, single_class: str | None = None,
-    tta: str = "none",
+    tta: str = "none", tile_overlap: int | None = None,
 ) -> dict:
     """VOC AP50 (all-point and 11-point) per class and COCO AP / AP50 / AP75 / AR of a run on ``data``
     (a VOC folder or COCO JSON; default: the run's own validation split). PR curves go to ``plots_dir``
-    (default: the run's ``plots/``); ``tta``: none, flip or d4 test-time views."""
+    (default: the run's ``plots/``); ``tta``: none, flip or d4 test-time views; ``tile_overlap``: of the
+    prediction tiles (default: the run's)."""
     from visrec.detection.metrics import coco_evaluate, plot_pr_curves, voc_evaluate
     from visrec.detection.train import load_dataset, split_dataset
     from visrec.runs import RunDir
 
     run_dir = Path(run_dir)
-    predictor = load_predictor(run_dir, device, tta)
+    predictor = load_predictor(run_dir, device, tta, tile_overlap)
     if data is None:
         from visrec.detection.config import DetectConfig
 
@@ -216,6 +225,7 @@ def evaluate_run(
     result = {
         "data": data or "validation split",
         "tta": tta,
+        "tile_overlap": predictor.tile_overlap,
         "images": len(dataset),
         "objects": dataset.num_objects(),
         "classes": {

@@ -16,7 +16,7 @@ from .rle import (
 )
 from .sample import DetectionDataset, DetectionSample, collate_detection, validate_sample
 from .shapes import SHAPE_CLASSES, make_shapes, semantic_map
-from .tiling import merge_tile_detections, tile_dataset_samples, tile_sample, tile_windows
+from .tiling import merge_tile_detections, tile_cores, tile_dataset_samples, tile_sample, tile_windows
 from .voc import parse_voc_xml, read_voc
 
 __all__ = [
@@ -26,6 +26,6 @@ __all__ = [
     "polygons_to_mask", "rle_area", "segmentation_to_mask",
     "DetectionDataset", "DetectionSample", "collate_detection", "validate_sample",
     "SHAPE_CLASSES", "make_shapes", "semantic_map",
-    "merge_tile_detections", "tile_dataset_samples", "tile_sample", "tile_windows",
+    "merge_tile_detections", "tile_cores", "tile_dataset_samples", "tile_sample", "tile_windows",
     "parse_voc_xml", "read_voc",
 ]

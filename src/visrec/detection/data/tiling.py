@@ -4,7 +4,12 @@ Small dense objects (tree crowns of 10-60 px in a 1249x1035 aerial image) vanish
 resized to a detector's input; cutting it into tiles keeps their pixels. Training crops each tile's
 targets (boxes clipped to the tile, objects kept when at least ``min_visible`` of their area is inside);
 inference runs per tile, shifts boxes back to image coordinates and removes duplicates in the overlaps
-with per-class NMS.
+with per-class NMS. A crown cut by a tile's inner edge gives a partial box whose IoU with the whole crown
+(found by the neighbouring tile) can stay under the NMS threshold: a false positive. Given the image size,
+the merge first keeps only the boxes whose centre lies in their tile's *core*: the overlaps are split at
+their midlines, so the cores partition the image. When the overlap is at least the objects' size, an
+object is whole in the tile whose core holds its centre, and a cut piece's centre (less than half the
+object from the cut) lies outside that tile's core.
 
 >>> tile_windows(height=100, width=250, tile=128, overlap=32)
 [(0, 0, 100, 128), (0, 96, 100, 224), (0, 122, 100, 250)]
@@ -20,7 +25,7 @@ from visrec.utils.validation import check_int
 from ..ops.nms import batched_nms
 from .sample import DetectionSample
 
-__all__ = ["tile_windows", "tile_sample", "tile_dataset_samples", "merge_tile_detections"]
+__all__ = ["tile_windows", "tile_cores", "tile_sample", "tile_dataset_samples", "merge_tile_detections"]
 
 
 def _starts(length: int, tile: int, step: int) -> list[int]:
@@ -72,14 +77,46 @@ def tile_dataset_samples(samples, tile: int, overlap: int = 0, min_visible: floa
     return out
 
 
-def merge_tile_detections(per_tile: list[dict], windows, iou_threshold: float = 0.5) -> dict:
-    """Per-tile detections (boxes in tile coordinates) -> one image's detections after per-class NMS."""
+def _core_bounds(spans: list[tuple[int, int]], length: int) -> dict[tuple[int, int], tuple[float, float]]:
+    """Along one axis: each distinct window span (start, end) -> its core [lo, hi), split at overlap midlines."""
+    spans = sorted(set(spans))
+    out = {}
+    for i, (a, b) in enumerate(spans):
+        lo = 0.0 if i == 0 else (a + spans[i - 1][1]) / 2
+        hi = float(length) if i == len(spans) - 1 else (b + spans[i + 1][0]) / 2
+        out[(a, b)] = (lo, hi)
+    return out
+
+
+def tile_cores(windows, image_size) -> list[tuple[float, float, float, float]]:
+    """The core (y0, x0, y1, x1), half-open, of each window of :func:`tile_windows`: the cores partition
+    the (H, W) image, each overlap split at its midline."""
+    h, w = image_size
+    ys = _core_bounds([(y0, y1) for y0, _, y1, _ in windows], h)
+    xs = _core_bounds([(x0, x1) for _, x0, _, x1 in windows], w)
+    return [(*ys[(y0, y1)], *xs[(x0, x1)]) for y0, x0, y1, x1 in windows]
+
+
+def merge_tile_detections(per_tile: list[dict], windows, iou_threshold: float = 0.5, image_size=None) -> dict:
+    """Per-tile detections (boxes in tile coordinates) -> one image's detections after per-class NMS.
+
+    With ``image_size`` (H, W), a tile's boxes whose centre lies outside its core (:func:`tile_cores`)
+    are dropped before the NMS.
+    """
+    cores = tile_cores(windows, image_size) if image_size is not None else [None] * len(windows)
     boxes, scores, labels = [], [], []
-    for det, (y0, x0, _, _) in zip(per_tile, windows, strict=True):
+    for det, (y0, x0, _, _), core in zip(per_tile, windows, cores, strict=True):
         b = torch.as_tensor(det["boxes"], dtype=torch.float32).reshape(-1, 4)
-        boxes.append(b + torch.tensor([x0, y0, x0, y0], dtype=torch.float32))
-        scores.append(torch.as_tensor(det["scores"], dtype=torch.float32).reshape(-1))
-        labels.append(torch.as_tensor(det["labels"], dtype=torch.int64).reshape(-1))
+        b = b + torch.tensor([x0, y0, x0, y0], dtype=torch.float32)
+        s = torch.as_tensor(det["scores"], dtype=torch.float32).reshape(-1)
+        lab = torch.as_tensor(det["labels"], dtype=torch.int64).reshape(-1)
+        if core is not None:
+            cy, cx = (b[:, 1] + b[:, 3]) / 2, (b[:, 0] + b[:, 2]) / 2
+            inside = (cy >= core[0]) & (cy < core[1]) & (cx >= core[2]) & (cx < core[3])
+            b, s, lab = b[inside], s[inside], lab[inside]
+        boxes.append(b)
+        scores.append(s)
+        labels.append(lab)
     boxes, scores, labels = torch.cat(boxes), torch.cat(scores), torch.cat(labels)
     keep = batched_nms(boxes, scores, labels, iou_threshold)
     return {"boxes": boxes[keep], "scores": scores[keep], "labels": labels[keep]}
