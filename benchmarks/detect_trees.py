@@ -14,9 +14,10 @@ boxes merged by weighted box fusion), on the validation tiles too, so the choice
 validation, not on the strip. Tiles are seen at their native resolution (crowns of 20-65 px match the
 tiny detector's 16-64 px anchors). Aerial views have no preferred orientation, so training draws one of
 the square's eight symmetries per tile (``--rotate``) and a brightness / contrast jitter. Everything runs
-through the library (``visrec detect train`` / ``evaluate``). For scale: DeepForest's pretrained RetinaNet reports about 0.66 box precision and 0.79 recall at IoU 0.4 on NEON
-images (a different metric and a model pretrained on far more data). The reference run in the same
-process is a "predict every training-set-mean box" baseline: the ratio says how far above it we are.
+through the library (``visrec detect train`` / ``evaluate``). For scale: DeepForest's pretrained
+RetinaNet reports about 0.66 box precision and 0.79 recall at IoU 0.4 on NEON images (a different metric
+and a model pretrained on far more data). The reference run in the same process is a "predict every
+training-set-mean box" baseline: the ratio says how far above it we are.
 """
 
 from __future__ import annotations
