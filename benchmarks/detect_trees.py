@@ -76,6 +76,13 @@ def split_trees(tile: int, overlap: int):
     return tiles, right
 
 
+def validation_voc(cfg, root: Path) -> Path:
+    """The run's validation tiles (the trainer's seeded split of ``cfg.data``) as a VOC folder."""
+    from visrec.detection.train import load_dataset, split_dataset
+
+    return write_voc(split_dataset(load_dataset(cfg), cfg)[1].samples, root)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=30.0)
@@ -94,6 +101,8 @@ def main() -> None:
     ap.add_argument("--pred-overlap", type=int, default=None,
                     help="overlap of the prediction tiles (default: half a tile, more than the largest crown)")
     ap.add_argument("--tta", default="d4", choices=("flip", "d4"), help="test-time views, reported beside none")
+    ap.add_argument("--evaluate-only", default=None, metavar="RUN",
+                    help="skip training: evaluate RUN (a run this script kept with --keep-run)")
     ap.add_argument("--keep-run", default=None, help="write the run directory here (it is kept) to inspect it")
     ap.add_argument("--quick", action="store_true", help="a few seconds, to check the script runs")
     args = ap.parse_args()
@@ -136,13 +145,18 @@ def main() -> None:
             progress=False,
             threads=args.threads,
         )
-        path, metrics = train(cfg)
+        if args.evaluate_only:
+            path = Path(args.evaluate_only)
+            metrics = json.loads((path / "metrics.json").read_text())
+        else:
+            path, metrics = train(cfg)
+        val_dir = validation_voc(cfg, Path(tmp) / "val")
         overlap = args.tile // 2 if args.pred_overlap is None else args.pred_overlap
         largest = max(float((t.boxes[:, 2:] - t.boxes[:, :2]).max()) for t in tiles if len(t.boxes))
         print(f"prediction tiles overlap by {overlap} px (the largest training crown: {largest:.0f} px)")
         results = {
             tta: (evaluate_run(path, str(test_dir), plots_dir=Path(tmp) / "plots", tta=tta, tile_overlap=overlap),
-                  evaluate_run(path, None, plots_dir=Path(tmp) / "plots", tta=tta))
+                  evaluate_run(path, str(val_dir), plots_dir=Path(tmp) / "plots", tta=tta))
             for tta in ("none", args.tta)
         }
     # reference: every training box's mean size, placed on a regular grid over the strip, score = 1

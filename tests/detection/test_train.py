@@ -143,6 +143,8 @@ def test_tiled_prediction_maps_boxes_to_the_image():
     assert small["boxes"].tolist() == [[10.0, 10.0, 30.0, 30.0]]
     with pytest.raises(DataError, match="uint8"):
         predictor.predict([np.zeros((8, 8, 3), np.float32)])
+    with pytest.raises(DataError, match=r"--tile-overlap 64: .* \[0, 63\]"):
+        DetectorPredictor(_OneBoxPerTile(), ["thing"], tile=64, tile_overlap=64)
 
 
 def test_a_budgeted_schedule_anneals_by_the_clock():

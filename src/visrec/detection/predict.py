@@ -47,6 +47,9 @@ class DetectorPredictor:
         tta: str = "none",
         fusion_iou: float = 0.55,
     ):
+        if tile and not 0 <= tile_overlap < tile:
+            raise DataError(f"--tile-overlap {tile_overlap}: this detector predicts {tile}-pixel tiles, so the "
+                            f"overlap must be in [0, {tile - 1}].")
         self.model = model.to(device).eval()
         self.class_names, self.tile, self.tile_overlap = list(class_names), tile, tile_overlap
         self.score_thresh, self.device = score_thresh, device
@@ -121,10 +124,6 @@ def load_predictor(run_dir, device: str = "cpu", tta: str = "none",
 
     run_dir = Path(run_dir)
     tensors, meta = load_model(run_dir, framework="pt")
-    tile = meta.get("tile", 0)
-    if tile_overlap is not None and tile and not 0 <= tile_overlap < tile:
-        raise DataError(f"--tile-overlap {tile_overlap}: the run {run_dir} predicts {tile}-pixel tiles, so the "
-                        f"overlap must be in [0, {tile - 1}].")
     model = build_detector(meta)
     model.load_state_dict(tensors)
     return DetectorPredictor(
