@@ -5,8 +5,8 @@ median seed, and do not collapse after solving (final 100-episode evaluation).
     python benchmarks/rl_cartpole.py [--seeds 0,1,2] [--algos dqn,ppo] [--quick]
 
 stable-baselines3 gets the RL Zoo's tuned CartPole-v1 values (``visrec.rl.presets.zoo``); visrec gets
-its own presets (``visrec.rl.presets.preset``: PPO the Zoo's; DQN the Zoo's plus Double DQN and a linearly
-decaying learning rate; both sets are printed). One torch thread, the same
+its own presets (``visrec.rl.presets.preset``: PPO the Zoo's; DQN the Zoo's plus Double DQN, a linearly
+decaying learning rate and 3-step returns; both sets are printed). One torch thread, the same
 protocol, run side by side in this process, alternating seeds: after the first episode that ends past every
 multiple of --eval-every steps, the greedy policy plays --eval-episodes episodes on a separate environment
 (evaluation time is excluded from the wall time to solve). At the end, --final-episodes greedy episodes.

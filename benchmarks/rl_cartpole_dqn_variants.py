@@ -27,6 +27,7 @@ DEFAULT = {
     "lin": {"lr_schedule": "linear"},
     "lin_ddqn": {"lr_schedule": "linear", "double_dqn": True},
     "lin_ddqn_e05": {"lr_schedule": "linear", "double_dqn": True, "exploration_fraction": 0.05},
+    "lin_ddqn_n3": {"lr_schedule": "linear", "double_dqn": True, "n_step": 3},
 }
 
 
