@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import argparse
 import copy
-import os
-import platform
 import statistics
-import sys
 import time
 
 import torch
+
+from _machine import header
 
 
 def time_fwd_bwd(net, obs, layout, repeats: int) -> float:
@@ -38,9 +37,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=7)
     args = ap.parse_args()
     torch.set_num_threads(1)
-    print("command:", " ".join([sys.executable, *sys.argv]))
-    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, torch {torch.__version__}, 1 thread; "
-          f"load average {os.getloadavg()[0]:.1f}")
+    header()
+    print(f"torch {torch.__version__}, 1 thread")
     from visrec.rl.common.policies import MnihTrunk
 
     torch.manual_seed(0)

@@ -60,7 +60,7 @@ def weighted_box_fusion(boxes: Tensor, scores: Tensor, labels: Tensor, iou_thres
             weighted[j] += b * s
             weight[j] += s
             members[j] += 1
-            fused[j] = weighted[j] / max(weight[j], 1e-12) if weight[j] > 0 else b
+            fused[j] = weighted[j] / weight[j] if weight[j] > 0 else b  # zero scores: keep the first box
         out_b.append(fused[:n])
         out_s.append(weight[:n] / members[:n] * np.minimum(members[:n], n_views) / n_views)
         out_l.append(np.full(n, label))
