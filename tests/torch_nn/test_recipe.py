@@ -80,3 +80,16 @@ def test_eval_every_and_whitening_init_in_a_short_run(tmp_path, monkeypatch):
     history = [json.loads(line) for line in (run / "history.jsonl").read_text().splitlines()]
     assert [("val_acc" in r) for r in history] == [False, True, True]  # epoch 2 (scheduled) and 3 (last)
     assert len(calls) == 1 and calls[0][1:] == (3, 32, 32)
+
+
+def test_a_resumed_run_continues_its_budget_clock():
+    from visrec.torch_nn.trainer import _budget_used, _start_budget
+
+    cfg = TrainConfig(max_minutes=1)
+    assert _budget_used(cfg, None) == 0.0 and _budget_used(cfg, {"budget_used_s": None}) == 0.0
+    state = StepState()
+    _start_budget(state, cfg, now=1000.0, used=_budget_used(cfg, {"budget_used_s": 45.0}))
+    assert (state.t_start, state.budget_end, state.deadline) == (955.0, 1015.0, 1015.0)  # 15 s left, not 60
+    with pytest.raises(ParameterError, match="--max-minutes"):
+        _budget_used(cfg, {"budget_used_s": 60.5})
+    assert _budget_used(TrainConfig(max_minutes=2), {"budget_used_s": 60.5}) == 60.5  # a larger budget goes on

@@ -152,6 +152,15 @@ def register(app: typer.Typer) -> None:
         amp: bool = typer.Option(None, "--amp/--no-amp", help="Mixed precision (fp16 CUDA, bf16 CPU)."),
         compile: bool = typer.Option(None, "--compile/--no-compile", help="torch.compile the model."),
         ema: float = typer.Option(None, "--ema", help="EMA decay of the weights, e.g. 0.999 (0 = off)."),
+        crop_mode: str = typer.Option(
+            None, "--crop-mode", help="Padding of --augment crop: zeros (black border) or reflect (airbench)."
+        ),
+        lookahead: int = typer.Option(
+            None, "--lookahead", help="Every K steps pull the weights back to a slow average (airbench: 5; 0 = off)."
+        ),
+        norm_lr_scale: float = typer.Option(
+            None, "--norm-lr-scale", help="Learning-rate multiple of normalization layers' parameters (airbench: 64)."
+        ),
         channels_last: bool = typer.Option(None, "--channels-last/--no-channels-last", help="NHWC memory."),
         workers: int = typer.Option(
             None, "--workers", help="DataLoader worker processes (0: on-device batches)."
@@ -225,6 +234,9 @@ def register(app: typer.Typer) -> None:
             amp=amp,
             compile=compile,
             ema=ema,
+            lookahead=lookahead,
+            crop_mode=crop_mode,
+            norm_lr_scale=norm_lr_scale,
             channels_last=channels_last,
             workers=workers,
             device=device,

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from visrec.utils.atomic import atomic_write_json
-from visrec.utils.errors import DataError
+from visrec.utils.errors import DataError, ParameterError
 
 __all__ = [
     "save_checkpoint",
@@ -96,6 +96,13 @@ def optimizer_from_tensors(
             state.setdefault(int(idx), {})[key] = value
     for idx, values in structure["scalars"].items():
         state.setdefault(int(idx), {}).update(values)
+    saved, now = len(structure["param_groups"]), len(optimizer.param_groups)
+    if saved != now:
+        raise ParameterError(
+            f"The checkpoint's optimizer has {saved} parameter groups and this run's has {now}: an option that "
+            "splits the parameters (--norm-lr-scale, --finetune, --optimizer) differs from the recorded run. "
+            "Resume with the recorded values (config.json), or start a new run from its weights with --init-from."
+        )
     optimizer.load_state_dict({"state": state, "param_groups": structure["param_groups"]})
 
 

@@ -9,6 +9,7 @@ A training step, top to bottom::
     scaler.scale(loss).backward()                  # DDP averages gradients across ranks here
     clip, scaler.step(optimizer), scaler.update(), zero_grad
     ema.update(model)
+    every k steps: lookahead.sync(model, progress)
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import torch
 from torch import nn
 
 from visrec.runs.progress import StepProgress
-from visrec.torch_nn.optim import lr_factor, set_lr
+from visrec.torch_nn.optim import lr_factor, schedule_progress, set_lr
 from visrec.torch_nn.tta import predict_logits
 from visrec.utils.errors import TrainingDiverged
 
@@ -71,6 +72,7 @@ def train_one_epoch(
     generator=None,
     raw_model=None,
     progress: bool = True,
+    lookahead=None,
 ) -> dict:
     """Train for one epoch; return summed counts ``{"loss_sum", "correct", "count", "seconds"}``."""
     model.train()
@@ -111,6 +113,9 @@ def train_one_epoch(
         if ema is not None:
             ema.update(raw_model if raw_model is not None else _unwrap(model))
         state.step += 1
+        if lookahead is not None and state.step % lookahead.every == 0:
+            fraction = schedule_progress(state.step, steps_per_epoch, cfg, state.time_fraction())
+            lookahead.sync(raw_model if raw_model is not None else _unwrap(model), fraction)
         loss_sum += loss.detach().double() * len(y)
         correct += (scores.detach().argmax(1) == y).sum()
         count += len(y)

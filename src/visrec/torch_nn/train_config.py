@@ -29,6 +29,7 @@ __all__ = ["TrainConfig", "OPTIMIZERS", "SCHEDULES", "DEVICES"]
 TORCH_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw")
 FINETUNE = ("all", "last", "head")
 LOADERS = ("auto", "tensor", "dataloader")
+CROP_MODES = ("zeros", "reflect")
 AUGMENTATIONS = ("flip", "altflip", "crop", "jitter", "pca", "affine", "cutout")
 
 
@@ -52,6 +53,7 @@ class TrainConfig(TrainRunConfig):
     weight_decay: float = 5e-4
     lr_schedule: str = "cosine"
     no_decay_norm_bias: bool = True
+    norm_lr_scale: float = 1.0
     label_smoothing: float = 0.0
     step_epochs: int = 30
     gamma: float = 0.1
@@ -62,6 +64,7 @@ class TrainConfig(TrainRunConfig):
     # data pipeline
     augment: list = field(default_factory=list)
     crop_padding: int = 4
+    crop_mode: str = "zeros"
     loader: str = "auto"
     workers: int = 0
     channels_last: bool = False
@@ -70,6 +73,7 @@ class TrainConfig(TrainRunConfig):
     compile: bool = False
     # averaging, evaluation
     ema: float = 0.0
+    lookahead: int = 0
     tta: bool = False
     tta_translate: int = 0
     budget_includes_eval: bool = True
@@ -80,9 +84,11 @@ class TrainConfig(TrainRunConfig):
     def validate(self) -> None:
         super().validate()
         self.check("float", "label_smoothing", low=0.0, high=1.0, closed="left")
+        self.check("float", "norm_lr_scale", low=0.0, closed="neither")
         self.check("int", "step_epochs", low=1)
         self.check("float", "gamma", low=0.0, high=1.0, closed="right")
         self.check("float", "ema", low=0.0, high=1.0, closed="left")
+        self.check("int", "lookahead", low=0)
         self.check("int", "workers", low=0)
         self.check("int", "crop_padding", low=0)
         self.check("int", "tta_translate", low=0, high=4)
@@ -96,6 +102,7 @@ class TrainConfig(TrainRunConfig):
         self.check("choice", "optimizer", choices=TORCH_OPTIMIZERS)
         self.check("choice", "finetune", choices=FINETUNE)
         self.check("choice", "loader", choices=LOADERS)
+        self.check("choice", "crop_mode", choices=CROP_MODES)
         for name in self.augment:
             check_choice("augment", name, AUGMENTATIONS, owner="TrainConfig (--augment)")
         if self.loader == "tensor" and self.workers > 0:

@@ -28,8 +28,9 @@ from visrec.torch_nn.augment import BatchPipeline, pca_lighting_stats
 from visrec.torch_nn.checkpoint import load_checkpoint, restore_checkpoint
 from visrec.torch_nn.data import TensorBatches, channel_stats, make_loader
 from visrec.torch_nn.ema import EMA
+from visrec.torch_nn.lookahead import Lookahead
 from visrec.torch_nn.loop import StepState, evaluate, train_one_epoch
-from visrec.torch_nn.optim import build_optimizer
+from visrec.torch_nn.optim import build_optimizer, schedule_progress
 from visrec.torch_nn.train_config import TrainConfig
 from visrec.torch_nn.train_log import RunLogger
 from visrec.utils.errors import ParameterError, TrainingDiverged
@@ -50,6 +51,7 @@ def train(cfg: TrainConfig | dict) -> Path:
             cfg = cfg.replace(out=f"runs/train-{cfg.model}-{time.strftime('%Y%m%d-%H%M%S')}")
         RunDir(cfg.out).ensure_available(cfg.overwrite)  # every rank, before any process writes
     _check_model(cfg)
+    budget_used = _budget_used(cfg, resume_meta)  # a resumed run continues its --max-minutes clock
 
     # 1. processes, device, seeds
     info = D.setup(cfg.device)
@@ -72,7 +74,8 @@ def train(cfg: TrainConfig | dict) -> Path:
         sample = torch.from_numpy(train_ds.images[:10000]).permute(0, 3, 1, 2).float() / 255.0
         pca = pca_lighting_stats(sample)
     pipeline = BatchPipeline(
-        mean, std, cfg.augment, cfg.crop_padding, pca=pca, channels_last=cfg.channels_last, resize=resize
+        mean, std, cfg.augment, cfg.crop_padding, pca=pca, channels_last=cfg.channels_last, resize=resize,
+        crop_mode=cfg.crop_mode,
     )
     if hasattr(model, "init_whitening") and resume_meta is None and not cfg.init_from:
         # a whitening stem (fast_cifar): its frozen filters come from the training patches' covariance
@@ -118,11 +121,10 @@ def train(cfg: TrainConfig | dict) -> Path:
     else:
         log.reset_history()
     log.write_config(cfg, splits)
+    lookahead = Lookahead(raw_model, cfg.lookahead) if cfg.lookahead else None  # after resume: slow = weights
     t_start = time.perf_counter()
     if cfg.max_minutes > 0:  # the budget covers the whole run: training, every evaluation, the test pass
-        state.budget_end = t_start + 60 * cfg.max_minutes
-        state.deadline = state.budget_end
-        state.t_start = t_start
+        _start_budget(state, cfg, t_start, budget_used)
     state.interrupt = InterruptFlag()
     state.interrupt.install()
     n_test = len(splits.test) if splits.test is not None else 0
@@ -161,7 +163,10 @@ def train(cfg: TrainConfig | dict) -> Path:
                 generator=gen,
                 raw_model=raw_model,
                 progress=cfg.progress and info.is_main,
+                lookahead=lookahead,
             )
+            if lookahead is not None:  # at every epoch's end the slow weights are the model (exact resume)
+                lookahead.sync(raw_model, schedule_progress(state.step, steps_per_epoch, cfg, state.time_fraction()))
             if D.broadcast_flag(state.interrupt.set, info):  # Ctrl-C: the partial epoch is discarded
                 status = "interrupted"
                 break
@@ -199,6 +204,7 @@ def train(cfg: TrainConfig | dict) -> Path:
                 "bad_epochs": bad_epochs,
                 "history": history,
                 "model_meta": extra_meta,
+                "budget_used_s": time.perf_counter() - state.t_start if state.budget_end is not None else None,
             }
             log.epoch(record, raw_model, optimizer, ema, meta, improved, checkpoint="val_acc" in record)
             if D.broadcast_flag(cfg.patience > 0 and bad_epochs >= cfg.patience, info):
@@ -249,6 +255,28 @@ def train(cfg: TrainConfig | dict) -> Path:
         print(f"interrupted: the best epoch so far is the run's model. Resume with: visrec train --resume {log.path}",
               file=sys.stderr)
     return log.path
+
+
+def _budget_used(cfg: TrainConfig, resume_meta: dict | None) -> float:
+    """Seconds of the ``--max-minutes`` budget a resumed run has already spent (0 for a new run).
+
+    Refuses, before any work, to resume a run whose budget is spent: it would stop after one step.
+    """
+    used = float((resume_meta or {}).get("budget_used_s") or 0.0)
+    if cfg.max_minutes > 0 and used >= 60 * cfg.max_minutes:
+        raise ParameterError(
+            f"--resume: the run already used its {cfg.max_minutes:g}-minute budget (--max-minutes; "
+            f"{used / 60:.1f} minutes spent). Pass a larger --max-minutes to train on from where it stopped."
+        )
+    return used
+
+
+def _start_budget(state, cfg: TrainConfig, now: float, used: float) -> None:
+    """Start the budget's clock as if ``used`` seconds had already run: the time-aware schedule and the
+    deadline continue where the checkpoint left them."""
+    state.t_start = now - used
+    state.budget_end = state.t_start + 60 * cfg.max_minutes
+    state.deadline = state.budget_end
 
 
 def _charge_eval(state, cfg: TrainConfig, seconds: float, test_ratio: float) -> None:
