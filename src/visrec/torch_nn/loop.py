@@ -82,6 +82,7 @@ def train_one_epoch(
     t0 = time.perf_counter()
     bar = StepProgress(f"epoch {epoch + 1}/{cfg.epochs}", steps_per_epoch, enabled=progress)
     running = None
+    module = raw_model if raw_model is not None else _unwrap(model)  # what EMA and lookahead read and write
     for i, (x, y) in enumerate(batches):
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         set_lr(optimizer, lr_factor(state.step, steps_per_epoch, cfg, state.time_fraction()))
@@ -111,11 +112,11 @@ def train_one_epoch(
             optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         if ema is not None:
-            ema.update(raw_model if raw_model is not None else _unwrap(model))
+            ema.update(module)
         state.step += 1
         if lookahead is not None and state.step % lookahead.every == 0:
             fraction = schedule_progress(state.step, steps_per_epoch, cfg, state.time_fraction())
-            lookahead.sync(raw_model if raw_model is not None else _unwrap(model), fraction)
+            lookahead.sync(module, fraction)
         loss_sum += loss.detach().double() * len(y)
         correct += (scores.detach().argmax(1) == y).sum()
         count += len(y)

@@ -59,7 +59,7 @@ def param_groups(
 
 def build_optimizer(model: nn.Module, cfg) -> torch.optim.Optimizer:
     """SGD (plain / momentum / Nesterov), Adam or AdamW over ``model``'s trainable parameters."""
-    groups = param_groups(model, cfg.weight_decay, cfg.no_decay_norm_bias, getattr(cfg, "norm_lr_scale", 1.0))
+    groups = param_groups(model, cfg.weight_decay, cfg.no_decay_norm_bias, cfg.norm_lr_scale)
     if not any(g["params"] for g in groups):
         raise ValueError("The model has no trainable parameters; check --finetune and --init-from.")
     name = cfg.optimizer

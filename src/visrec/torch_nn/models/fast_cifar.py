@@ -159,7 +159,6 @@ class FastCifarNet(ClassifierBase):
             _ConvGroup(w2, w3, bn_momentum, bn_weight),
         )
         self.set_head(ClassifierHead(w3, num_classes, "max", bias=False))  # global max pool, no bias
-        self.conv_init, self.bn_weight = conv_init, bn_weight
         for m in self.modules():
             if isinstance(m, nn.Conv2d) and m is not self.whiten:
                 _init_conv(m.weight, conv_init)
