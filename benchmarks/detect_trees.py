@@ -39,7 +39,9 @@ from PIL import Image
 # 0.356, benchmarks/results/2026-12-01-s3-detect-trees-*.txt), so the default keeps the tiny model's values
 DENSE = {"rpn_batch_size_per_image": 256, "box_batch_size_per_image": 256, "rpn_pre_nms_top_n_train": 400,
          "rpn_post_nms_top_n_train": 256, "rpn_pre_nms_top_n_test": 400, "rpn_post_nms_top_n_test": 256}
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "trees-voc"
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "trees-voc"
+CIFAR = ROOT.parent / "shared" / "data" / "cifar10-jpeg" / "train"
 
 
 def write_voc(samples, root: Path, name: str = "Tree") -> Path:
@@ -83,6 +85,27 @@ def validation_voc(cfg, root: Path) -> Path:
     return write_voc(split_dataset(load_dataset(cfg), cfg)[1].samples, root)
 
 
+def pretrain_backbone(args) -> str:
+    """Train stride_cnn on the CIFAR-10 JPEGs for ``--pretrain-minutes`` (visrec train); return its run."""
+    from visrec.torch_nn.train_config import TrainConfig
+    from visrec.torch_nn.trainer import train as train_classifier
+
+    if not CIFAR.is_dir():
+        sys.exit(f"--pretrain-minutes needs the CIFAR-10 JPEGs at {CIFAR}")
+    out = Path(args.keep_run + "-pretrain") if args.keep_run else Path(tempfile.mkdtemp(prefix="visrec-")) / "pretrain"
+    overrides = {"data": str(CIFAR), "max_minutes": args.pretrain_minutes, "out": str(out), "overwrite": True,
+                 "progress": False}
+    if args.quick:
+        overrides.update(limit=2000, val_size=200)
+    cfg = TrainConfig.from_sources(args.pretrain_config, overrides)
+    run = train_classifier(cfg)
+    metrics = json.loads((run / "metrics.json").read_text())
+    print(f"pretrained {cfg.model} on CIFAR-10 for {args.pretrain_minutes:g} min ({args.pretrain_config}): "
+          f"{metrics['epochs_run']} epochs at {metrics['images_per_s']:.0f} img/s, "
+          f"validation accuracy {metrics['val_acc']:.3f}; {run}")
+    return str(run)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=30.0)
@@ -104,10 +127,16 @@ def main() -> None:
     ap.add_argument("--evaluate-only", default=None, metavar="RUN",
                     help="skip training: evaluate RUN (a run this script kept with --keep-run)")
     ap.add_argument("--keep-run", default=None, help="write the run directory here (it is kept) to inspect it")
+    ap.add_argument("--pretrain-minutes", type=float, default=0.0,
+                    help="first train the backbone body (stride_cnn) on CIFAR-10 for this long, inside --minutes")
+    ap.add_argument("--pretrain-config", default=str(ROOT / "configs" / "stride_cnn-cifar10-pretrain.json"))
+    ap.add_argument("--init-backbone", default=None, metavar="RUN", help="a classifier run that starts the backbone")
     ap.add_argument("--quick", action="store_true", help="a few seconds, to check the script runs")
     args = ap.parse_args()
     if args.quick:
-        args.minutes = 0.1
+        args.minutes, args.pretrain_minutes = 0.1 + 0.1 * (args.pretrain_minutes > 0), min(args.pretrain_minutes, 0.1)
+    if not 0 <= args.pretrain_minutes < args.minutes:
+        sys.exit(f"--pretrain-minutes ({args.pretrain_minutes}) must be at least 0 and less than --minutes")
     print("command:", " ".join([sys.executable, *sys.argv]))
     print(
         f"machine: {platform.platform()}, {os.cpu_count()} CPUs, torch {torch.__version__}, python "
@@ -119,6 +148,8 @@ def main() -> None:
     from visrec.detection.predict import evaluate_run
     from visrec.detection.train import train
 
+    if args.pretrain_minutes > 0:
+        args.init_backbone = pretrain_backbone(args)
     tiles, strip = split_trees(args.tile, args.overlap)
     print(
         f"training: {len(tiles)} tiles of <= {args.tile} px with {sum(len(t.boxes) for t in tiles)} boxes; "
@@ -140,7 +171,8 @@ def main() -> None:
             batch_size=args.batch_size,
             lr=args.lr,
             lr_schedule=args.lr_schedule,
-            max_minutes=args.minutes,
+            max_minutes=args.minutes - args.pretrain_minutes,
+            init_backbone=args.init_backbone,
             out=args.keep_run or str(Path(tmp) / "run"),
             progress=False,
             threads=args.threads,

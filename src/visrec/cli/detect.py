@@ -74,6 +74,11 @@ PredOverlapOpt = typer.Option(
 )
 JitterOpt = typer.Option(None, "--color-jitter", help="Random gain 1 +- j, shift +- j/2 of pixel values (default 0).")
 ScoreOpt = typer.Option(None, "--score-thresh", help="Keep predictions scoring at least this (default 0.05).")
+InitBackboneOpt = typer.Option(
+    None,
+    "--init-backbone",
+    help="Classifier run directory (visrec train; --model stride_cnn for the tiny detectors) to start the backbone.",
+)
 EvalEveryOpt = typer.Option(None, "--eval-every", help="Validation mAP@0.5 every N epochs (default 1).")
 
 
@@ -91,6 +96,7 @@ def train(
     rotate: bool = RotateOpt,
     color_jitter: float = JitterOpt,
     score_thresh: float = ScoreOpt,
+    init_backbone: str = InitBackboneOpt,
     epochs: int = EpochsOpt,
     batch_size: int = BatchSizeOpt,
     lr: float = LrOpt,
@@ -140,6 +146,7 @@ def train(
         rotate=rotate,
         color_jitter=color_jitter,
         score_thresh=score_thresh,
+        init_backbone=init_backbone,
         epochs=epochs,
         batch_size=batch_size,
         lr=lr,

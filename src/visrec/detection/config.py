@@ -31,7 +31,10 @@ class DetectConfig(TrainRunConfig):
     other six elements of the square's symmetry group (quarter turns, vertical flips) for images without a
     preferred orientation (aerial, microscopy); ``color_jitter`` j scales pixel values by a gain in
     [1 - j, 1 + j] and shifts them by up to j / 2 of the range. ``score_thresh`` is the
-    minimum score a prediction is kept with.
+    minimum score a prediction is kept with. ``init_backbone`` is a classifier run directory (or
+    .safetensors file) whose tensors start the backbone's body where names and shapes match: a
+    ``stride_cnn`` trained by ``visrec train`` for the tiny detectors. It applies to a fresh run only; a
+    resumed run continues from its checkpoint.
     """
 
     kind: ClassVar[str] = "detector"
@@ -49,6 +52,7 @@ class DetectConfig(TrainRunConfig):
     rotate: bool = False
     color_jitter: float = 0.0
     score_thresh: float = 0.05
+    init_backbone: str | None = None
     epochs: int = 10
     batch_size: int = 4
     lr: float = 3e-3

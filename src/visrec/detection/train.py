@@ -131,6 +131,26 @@ def _optimizer(model: torch.nn.Module, cfg: DetectConfig) -> torch.optim.Optimiz
     return cls(params, **kw)
 
 
+def init_backbone(model: torch.nn.Module, source: str) -> dict[str, list[str]]:
+    """Copy a classifier's tensors into ``model.backbone``'s body where names and shapes match."""
+    from visrec.torch_nn.transfer import init_from
+
+    backbone = getattr(model, "backbone", None)
+    if backbone is None:
+        raise ParameterError(f"--init-backbone {source}: this detector has no backbone module to initialize.")
+    body = getattr(backbone, "body", backbone)  # a ResNet-FPN's body, or the tiny detectors' whole backbone
+    try:
+        report = init_from(body, source)
+    except FileNotFoundError:
+        raise ParameterError(
+            f"--init-backbone {source}: no such run directory or weights file; pass the run directory of a "
+            "classifier trained with `visrec train` (e.g. --model stride_cnn for the tiny detectors)."
+        ) from None
+    except ValueError as exc:
+        raise ParameterError(str(exc).replace("--init-from", "--init-backbone")) from None
+    return report
+
+
 def train(cfg: DetectConfig) -> tuple[Path, dict]:
     """Train ``cfg.model`` on ``cfg.data``; returns the run directory and the final metrics (metrics.json)."""
     from visrec.detection.models import ProposalDetector, create_detector
@@ -191,6 +211,9 @@ def train(cfg: DetectConfig) -> tuple[Path, dict]:
         s.resume_hint = f"Resume with: visrec detect train --resume {s.run.path}"
         stem = s.run.checkpoints / "last"
         start = 0
+        if cfg.init_backbone and not s.resumed:
+            report = init_backbone(model, cfg.init_backbone)
+            meta["init_backbone"] = {"source": cfg.init_backbone, "tensors_loaded": len(report["loaded"])}
         if s.resumed:
             tensors, ck = load_checkpoint(stem)
             restore_checkpoint(tensors, ck, model, opt)

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from visrec.detection.models.fpn import FeaturePyramidNetwork, LastLevelMaxPool, LastLevelP6P7
+from visrec.torch_nn.models.stride_cnn import stride_stages
 
 __all__ = [
     "FrozenBatchNorm2d",
@@ -184,20 +185,7 @@ class TinyBackbone(nn.Module):
         super().__init__()
         if len(widths) < 3:
             raise ValueError(f"TinyBackbone needs at least 3 stage widths; got {widths}.")
-        stages, c = [], in_chans
-        for w in widths:
-            stages.append(
-                nn.Sequential(
-                    nn.Conv2d(c, w, 3, 2, 1, bias=False),
-                    nn.BatchNorm2d(w),
-                    nn.ReLU(inplace=True),
-                    nn.Conv2d(w, w, 3, 1, 1, bias=False),
-                    nn.BatchNorm2d(w),
-                    nn.ReLU(inplace=True),
-                )
-            )
-            c = w
-        self.stages = nn.ModuleList(stages)
+        self.stages = stride_stages(in_chans, tuple(widths))  # the body of torch_nn's stride_cnn
         self.use_fpn = fpn
         in_list = list(widths[1:]) if fpn else [widths[-1]]
         self.fpn = FeaturePyramidNetwork(in_list, out_channels, LastLevelMaxPool() if extra_pool else None)

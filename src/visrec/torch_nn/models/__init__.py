@@ -17,6 +17,7 @@ from visrec.torch_nn.models import (  # noqa: F401  (imported for their registra
     resnet_cifar,
     resnext_cifar,
     squeezenet,
+    stride_cnn,
     tiny,
     twins,
     vgg,
