@@ -66,3 +66,6 @@ def test_init_backbone_errors_name_the_flag(tmp_path):
     _, lenet = _classifier_file(tmp_path, "lenet5")
     with pytest.raises(ParameterError, match="--init-backbone .*another architecture"):
         init_backbone(det, str(lenet))
+    with pytest.raises(ParameterError, match="--init-backbone"):
+        train(DetectConfig(data="shapes", num_images=4, out=str(tmp_path / "run"), init_backbone=str(lenet)))
+    assert not (tmp_path / "run").exists()  # refused before a run folder was made

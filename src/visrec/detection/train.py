@@ -194,6 +194,10 @@ def train(cfg: DetectConfig) -> tuple[Path, dict]:
         "score_thresh": cfg.score_thresh,
     }
 
+    if cfg.init_backbone and not cfg.resume:  # before the run folder exists: a bad source leaves nothing behind
+        report = init_backbone(model, cfg.init_backbone)
+        meta["init_backbone"] = {"source": cfg.init_backbone, "tensors_loaded": len(report["loaded"])}
+
     def evaluate() -> float:
         from visrec.detection.metrics import voc_evaluate
 
@@ -211,9 +215,6 @@ def train(cfg: DetectConfig) -> tuple[Path, dict]:
         s.resume_hint = f"Resume with: visrec detect train --resume {s.run.path}"
         stem = s.run.checkpoints / "last"
         start = 0
-        if cfg.init_backbone and not s.resumed:
-            report = init_backbone(model, cfg.init_backbone)
-            meta["init_backbone"] = {"source": cfg.init_backbone, "tensors_loaded": len(report["loaded"])}
         if s.resumed:
             tensors, ck = load_checkpoint(stem)
             restore_checkpoint(tensors, ck, model, opt)
