@@ -104,7 +104,9 @@ def pretrain_backbone(args) -> str:
     cfg = TrainConfig.from_sources(args.pretrain_config, overrides)
     run = train_classifier(cfg)
     metrics = json.loads((run / "metrics.json").read_text())
-    print(f"pretrained {cfg.model} on CIFAR-10 for {args.pretrain_minutes:g} min ({args.pretrain_config}): "
+    recipe = Path(args.pretrain_config).resolve()
+    recipe = recipe.relative_to(ROOT) if recipe.is_relative_to(ROOT) else recipe
+    print(f"pretrained {cfg.model} on CIFAR-10 for {args.pretrain_minutes:g} min ({recipe}): "
           f"{metrics['epochs_run']} epochs at {metrics['images_per_s']:.0f} img/s, "
           f"validation accuracy {metrics['val_acc']:.3f}; {run}")
     return str(run)
