@@ -162,3 +162,51 @@ def test_resuming_with_another_norm_lr_scale_is_a_clear_error():
 def test_bn_momentum_reaches_every_batchnorm():
     norms = [m for m in FastCifarNet(widths=(8, 8, 8), bn_momentum=0.1).modules() if isinstance(m, nn.BatchNorm2d)]
     assert len(norms) == 6 and all(m.momentum == 0.1 for m in norms)
+
+
+def _whiten_run(tmp_path, name, **over):
+    cfg = dict(model="fast_cifar", model_kwargs={"widths": [8, 8, 8]}, data="digits", epochs=2, batch_size=64,
+               lr=0.05, optimizer="nesterov", lr_schedule="constant", out=str(tmp_path / name), progress=False,
+               limit=300, threads=1)
+    return train(TrainConfig.from_dict({**cfg, **over}))
+
+
+def _bias(run):
+    from visrec.torch_nn.checkpoint import load_tensors
+
+    return load_tensors(run / "checkpoints" / "last.safetensors")["model/whiten.bias"]
+
+
+def test_whiten_bias_trains_in_the_first_epochs_only_and_resumes_frozen(tmp_path):
+    one = _bias(_whiten_run(tmp_path, "one", epochs=1))  # at a constant lr, epoch 1 is the same in every run
+    assert one.abs().max() > 0  # it trained (init_whitening starts it at zero)
+    frozen = _whiten_run(tmp_path, "frozen", whiten_bias_epochs=1)
+    assert torch.equal(_bias(frozen), one)  # epoch 2 left it alone
+    assert not torch.equal(_bias(_whiten_run(tmp_path, "always")), one)  # the default trains it in epoch 2 too
+    part = _whiten_run(tmp_path, "part", epochs=1, whiten_bias_epochs=1)
+    resumed = train(TrainConfig.from_dict({"resume": str(part), "epochs": 2}))  # starts in epoch 2: frozen
+    assert torch.equal(_bias(resumed), one)
+    assert json.loads((frozen / "config.json").read_text())["config"]["whiten_bias_epochs"] == 1
+
+
+def test_whiten_bias_epochs_needs_a_whitening_stem(tmp_path):
+    with pytest.raises(ParameterError, match="--whiten-bias-epochs 3: the model 'lenet5' has no whitening stem"):
+        train(TrainConfig(model="lenet5", data="digits", epochs=1, whiten_bias_epochs=3, out=str(tmp_path / "r"),
+                          progress=False, limit=100))
+    assert not (tmp_path / "r").exists()
+    with pytest.raises(ParameterError, match="whiten_bias_epochs"):
+        TrainConfig(whiten_bias_epochs=-1)
+
+
+def test_decayed_norm_parameters_shrink_as_fast_as_the_weights():
+    """airbench's decoupled decay: with norm_lr_scale s, the norm group's decay is wd / s, so lr * wd per step."""
+    net = _net()
+    cfg = TrainConfig(lr=0.1, weight_decay=1e-3, optimizer="sgd", norm_lr_scale=64.0, no_decay_norm_bias=False)
+    opt = build_optimizer(net, cfg)
+    set_lr(opt, 1.0)
+    before = {n: p.detach().clone() for n, p in net.named_parameters()}
+    for p in net.parameters():
+        p.grad = torch.zeros_like(p)  # only the decay moves them
+    opt.step()
+    for n, p in net.named_parameters():
+        torch.testing.assert_close(p.detach(), before[n] * (1 - 0.1 * 1e-3), msg=n)

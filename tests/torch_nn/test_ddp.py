@@ -100,3 +100,38 @@ def test_two_cpu_ranks_agree_with_each_other_and_with_one_process(tmp_path):
     single = load_tensors(tmp_path / "params-single.safetensors")
     for key in r0:
         torch.testing.assert_close(r0[key], single[key], atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.slow
+def test_freezing_the_whitening_bias_mid_run_under_ddp(tmp_path):
+    """--whiten-bias-epochs changes which parameters train after epoch 1: the trainer re-wraps the model, so
+    DDP's reducer does not wait for the frozen bias's gradient (it would raise in the next step)."""
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    cfg = {
+        "model": "fast_cifar",
+        "model_kwargs": {"widths": [8, 8, 8]},
+        "data": "digits",
+        "overfit": 64,
+        "epochs": 2,
+        "batch_size": 16,
+        "lr": 0.05,
+        "optimizer": "nesterov",
+        "whiten_bias_epochs": 1,
+        "progress": False,
+        "device": "cpu",
+        "out": str(tmp_path / "ddp"),
+    }
+    env = {**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1", "VISREC_NO_PROGRESS": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-addr", "127.0.0.1",
+           "--master-port", str(_free_port()), str(script), json.dumps(cfg), str(tmp_path)]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=170)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    r0 = load_tensors(tmp_path / "params-0.safetensors")
+    r1 = load_tensors(tmp_path / "params-1.safetensors")
+    assert r0.keys() == r1.keys()
+    # parameters agree; BatchNorm's running statistics are each rank's own after its last batch (DDP
+    # broadcasts rank 0's buffers at the start of every forward, and only rank 0 saves them)
+    assert [k for k in r0 if "running_" not in k and not torch.equal(r0[k], r1[k])] == []
+    assert r0["whiten.bias"].abs().max() > 0
+    assert len((tmp_path / "ddp" / "history.jsonl").read_text().splitlines()) == 2

@@ -161,6 +161,11 @@ def register(app: typer.Typer) -> None:
         norm_lr_scale: float = typer.Option(
             None, "--norm-lr-scale", help="Learning-rate multiple of normalization layers' parameters (airbench: 64)."
         ),
+        whiten_bias_epochs: int = typer.Option(
+            None,
+            "--whiten-bias-epochs",
+            help="fast_cifar: train the whitening stem's bias in the first N epochs only (airbench: 3; 0 = always).",
+        ),
         channels_last: bool = typer.Option(None, "--channels-last/--no-channels-last", help="NHWC memory."),
         workers: int = typer.Option(
             None, "--workers", help="DataLoader worker processes (0: on-device batches)."
@@ -237,6 +242,7 @@ def register(app: typer.Typer) -> None:
             lookahead=lookahead,
             crop_mode=crop_mode,
             norm_lr_scale=norm_lr_scale,
+            whiten_bias_epochs=whiten_bias_epochs,
             channels_last=channels_last,
             workers=workers,
             device=device,

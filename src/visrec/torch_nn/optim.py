@@ -35,8 +35,11 @@ def param_groups(
 
     A parameter with at most one dimension (a bias, a BatchNorm/LayerNorm scale or shift) gets no weight
     decay when ``no_decay_norm_bias``. With ``norm_lr_scale != 1`` the parameters of normalization layers
-    form a third group, undecayed, whose learning rate is ``norm_lr_scale`` times the base one (airbench
-    trains its BatchNorm shifts 64x faster than the weights). Each group's ``lr_scale`` says its multiple.
+    form a third group whose learning rate is ``norm_lr_scale`` times the base one (airbench trains its
+    BatchNorm shifts 64x faster than the weights). That group is undecayed when ``no_decay_norm_bias``;
+    otherwise its weight decay is ``weight_decay / norm_lr_scale``, so that an SGD step shrinks it by the same
+    fraction ``lr * weight_decay`` as the weights (airbench's decoupled decay). Each group's ``lr_scale``
+    says its multiple.
     """
     norm_ids = set()
     if norm_lr_scale != 1.0:
@@ -53,7 +56,8 @@ def param_groups(
     if no_decay:
         groups.append({"params": no_decay, "weight_decay": 0.0, "lr_scale": 1.0})
     if norm:
-        groups.append({"params": norm, "weight_decay": 0.0, "lr_scale": float(norm_lr_scale)})
+        norm_decay = 0.0 if no_decay_norm_bias else weight_decay / norm_lr_scale  # SGD: the weights' shrink per step
+        groups.append({"params": norm, "weight_decay": norm_decay, "lr_scale": float(norm_lr_scale)})
     return groups
 
 

@@ -74,6 +74,7 @@ class TrainConfig(TrainRunConfig):
     # averaging, evaluation
     ema: float = 0.0
     lookahead: int = 0
+    whiten_bias_epochs: int = 0
     tta: bool = False
     tta_translate: int = 0
     budget_includes_eval: bool = True
@@ -89,6 +90,7 @@ class TrainConfig(TrainRunConfig):
         self.check("float", "gamma", low=0.0, high=1.0, closed="right")
         self.check("float", "ema", low=0.0, high=1.0, closed="left")
         self.check("int", "lookahead", low=0)
+        self.check("int", "whiten_bias_epochs", low=0)
         self.check("int", "workers", low=0)
         self.check("int", "crop_padding", low=0)
         self.check("int", "tta_translate", low=0, high=4)

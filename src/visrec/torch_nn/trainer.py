@@ -68,6 +68,11 @@ def train(cfg: TrainConfig | dict) -> Path:
     h, w, c = train_ds.image_shape
     check_input_shape(cfg.model, (c, h, w), **_model_kwargs(cfg, train_ds))  # refuse up front, naming the size
     model = build_model(cfg, train_ds.num_classes, train_ds.image_shape).to(info.device)
+    if cfg.whiten_bias_epochs and not hasattr(model, "train_whitening_bias"):
+        raise ParameterError(
+            f"--whiten-bias-epochs {cfg.whiten_bias_epochs}: the model {cfg.model!r} has no whitening stem "
+            "(fast_cifar has one). Drop the option or pass 0."
+        )
     resize = _resize_for(model, train_ds.image_shape)
     pca = None
     if "pca" in cfg.augment:
@@ -94,16 +99,8 @@ def train(cfg: TrainConfig | dict) -> Path:
     optimizer = build_optimizer(model, cfg)
     scaler = torch.amp.GradScaler("cuda") if cfg.amp and info.device.type == "cuda" else None
     ema = EMA(model, cfg.ema) if cfg.ema > 0 else None
-    train_model = model
-    if info.enabled:
-        ids = [info.device.index] if info.device.type == "cuda" else None
-        import warnings
-
-        # channels-last convolutions give gradients whose strides differ from DDP's buckets: harmless, expected
-        warnings.filterwarnings("ignore", message=".*Grad strides do not match bucket view strides.*")
-        train_model = nn.parallel.DistributedDataParallel(model, device_ids=ids)
-    if cfg.compile:
-        train_model = torch.compile(train_model)
+    _whitening_bias(model, cfg, resume_meta["epoch"] if resume_meta else 0)  # after the optimizer: it has the bias
+    train_model = _wrap(model, cfg, info)
     criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
     eval_criterion = nn.CrossEntropyLoss()
 
@@ -144,6 +141,8 @@ def train(cfg: TrainConfig | dict) -> Path:
     try:
         for epoch in range(start_epoch, cfg.epochs):
             train_batches_epoch(train_batches, epoch)
+            if _whitening_bias(raw_model, cfg, epoch) and train_model is not raw_model:
+                train_model = _wrap(raw_model, cfg, info)  # DDP registers only the parameters that train
             gen = torch.Generator(device=info.device).manual_seed(
                 cfg.seed * 100003 + epoch * 7919 + info.rank
             )
@@ -379,3 +378,26 @@ def _check_model(cfg: TrainConfig) -> None:
     from visrec.torch_nn.registry import check_model_options
 
     check_model_options(cfg.model, cfg.model_options())
+
+
+def _wrap(model: nn.Module, cfg: TrainConfig, info) -> nn.Module:
+    """The module the steps run: ``model`` itself, in DDP under torchrun, compiled with ``--compile``."""
+    train_model = model
+    if info.enabled:
+        ids = [info.device.index] if info.device.type == "cuda" else None
+        import warnings
+
+        # channels-last convolutions give gradients whose strides differ from DDP's buckets: harmless, expected
+        warnings.filterwarnings("ignore", message=".*Grad strides do not match bucket view strides.*")
+        train_model = nn.parallel.DistributedDataParallel(model, device_ids=ids)
+    if cfg.compile:
+        train_model = torch.compile(train_model)
+    return train_model
+
+
+def _whitening_bias(model: nn.Module, cfg: TrainConfig, epoch: int) -> bool:
+    """With ``--whiten-bias-epochs N`` the stem's bias trains in epochs 0..N-1 only (airbench: 3); return
+    whether this epoch changed that, so the caller re-wraps the model for DDP."""
+    if not cfg.whiten_bias_epochs:
+        return False
+    return model.train_whitening_bias(epoch < cfg.whiten_bias_epochs)

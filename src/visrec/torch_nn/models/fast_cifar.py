@@ -169,6 +169,12 @@ class FastCifarNet(ClassifierBase):
         self.whiten.weight.copy_(patch_whitening_filters(images, self.whiten.kernel_size[0], eps))
         self.whiten.bias.zero_()
 
+    def train_whitening_bias(self, on: bool) -> bool:
+        """Let the stem's bias train (``on``) or freeze it; return whether that changed anything."""
+        changed = self.whiten.bias.requires_grad != bool(on)
+        self.whiten.bias.requires_grad_(bool(on))
+        return changed
+
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """(N, C, H, W) -> (N, w3, H', W') feature maps."""
         return self.layers(self.act(self.whiten(x)))
