@@ -64,8 +64,13 @@ def test_resume_continues_in_the_given_directory_exactly(tmp_path):
 def test_resume_without_epochs_keeps_the_recorded_plan(tmp_path):
     path = train(_cfg(tmp_path / "r", epochs=2, max_minutes=1e-9))  # stops after the first step
     assert json.loads((path / "metrics.json").read_text())["status"].startswith("stopped at the")
-    train(NumpyTrainConfig(resume=str(path), progress=False))  # no --epochs: the recorded 2, not 10
-    assert [h["epoch"] for h in _history(path)][-1] == 2
+    with pytest.raises(ParameterError, match="already used its 1e-09-minute budget"):  # the clock goes on
+        train(NumpyTrainConfig(resume=str(path), progress=False))
+    train(NumpyTrainConfig(resume=str(path), progress=False, max_minutes=10))  # no --epochs: the recorded 2, not 10
+    hist = _history(path)
+    assert hist[-1]["epoch"] == 2
+    elapsed = [h["elapsed_s"] for h in hist]
+    assert elapsed == sorted(elapsed)  # one clock across the resume
 
 
 def test_a_release_0_1_run_resumes_and_predicts(tmp_path):

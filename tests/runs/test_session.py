@@ -9,7 +9,7 @@ import signal
 import pytest
 
 from visrec.runs import TrainRunConfig, TrainSession
-from visrec.utils.errors import TrainingDiverged
+from visrec.utils.errors import ParameterError, TrainingDiverged
 
 
 def _cfg(tmp_path, **kw):
@@ -75,3 +75,25 @@ def test_second_ctrl_c_saves_through_on_interrupt_and_exits_130(tmp_path):
                 if step == 3:
                     raise KeyboardInterrupt
     assert exc.value.code == 130 and saved == [3]
+
+
+def test_a_resumed_run_continues_its_budget_clock(tmp_path):
+    with TrainSession(_cfg(tmp_path, max_minutes=1.0), "t", total_steps=10) as s:
+        for _ in s.steps(total=4):
+            s.log(loss=1.0)
+        s.run.save_checkpoint("last", {}, {"step": 4})
+    resumed = TrainRunConfig(out=str(tmp_path / "run"), progress=False, max_minutes=1.0, resume=str(tmp_path / "run"))
+    # the checkpoint is at step 4; the record at step 6 was written after it and does not count
+    records = [{"step": 2, "elapsed_s": 15.0}, {"step": 4, "elapsed_s": 30.0}, {"step": 6, "elapsed_s": 59.0}]
+    s.run.rewrite_history(records)
+    with TrainSession(resumed, "t", total_steps=10) as s:
+        it = s.steps(start=4)
+        next(it)
+        assert 30.0 <= s.budget.elapsed < 35.0
+        s.record()
+    assert s.run.history()[-1]["elapsed_s"] >= 30.0  # the history's clock goes on too
+
+    s.run.rewrite_history([{"step": 4, "elapsed_s": 61.0}])
+    with pytest.raises(ParameterError, match="already used its 1-minute budget .*--max-minutes"):
+        with TrainSession(resumed, "t", total_steps=10) as s:
+            next(s.steps(start=4))

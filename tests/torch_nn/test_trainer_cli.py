@@ -67,6 +67,16 @@ def test_config_file_is_overridden_by_flags(tmp_path):
     assert (saved["config"]["epochs"], saved["config"]["lr"], saved["config"]["overfit"]) == (1, 0.5, 30)
 
 
+def test_model_kwargs_reach_the_builder_and_the_saved_config(tmp_path):
+    out = tmp_path / "r"
+    args = ["train", "--data", "digits", "--model", "fast_cifar", "--model-kwargs", '{"widths": [8, 8, 8]}',
+            "--whiten-bias-epochs", "1", "--epochs", "1", "--limit", "200", "--out", str(out), "--no-progress"]
+    assert _run(args) == 0
+    saved = json.loads((out / "config.json").read_text())["config"]
+    assert saved["model_kwargs"] == {"widths": [8, 8, 8]} and saved["whiten_bias_epochs"] == 1
+    assert json.loads((out / "model.json").read_text())["model_kwargs"]["widths"] == [8, 8, 8]
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -76,6 +86,9 @@ def test_config_file_is_overridden_by_flags(tmp_path):
         (["--model", "no_such_net"], "Unknown model"),
         (["--engine", "jax"], "'engine'"),
         (["--resume", "/nonexistent/run"], "--resume expects a run directory"),
+        (["--model-kwargs", "{widths: 3}"], "--model-kwargs expects a JSON object"),
+        (["--model", "tiny_cnn", "--model-kwargs", '{"widthz": 3}'], "widthz"),
+        (["--model", "lenet5", "--whiten-bias-epochs", "3"], "--whiten-bias-epochs 3: the model 'lenet5'"),
     ],
 )
 def test_bad_options_give_clear_errors(tmp_path, capsys, args, message):

@@ -44,6 +44,7 @@ from visrec.cli.common import (
     config_from_cli,
     done,
     parse_int_list,
+    parse_json_object,
 )
 from visrec.utils.errors import ParameterError
 
@@ -113,6 +114,11 @@ def register(app: typer.Typer) -> None:
         engine: str = typer.Option(None, "--engine", help="torch (default) | numpy; --resume reads it from the run."),
         model: str = typer.Option(
             None, "--model", help="Registry name (torch) or twolayer|fc|threelayer_convnet|convnet (numpy)."
+        ),
+        model_kwargs: str = typer.Option(
+            None,
+            "--model-kwargs",
+            help='Model builder options as JSON, e.g. \'{"widths": [32, 64, 128]}\' (torch engine).',
         ),
         data: str = DataOpt,
         test_data: str = TestDataOpt,
@@ -217,6 +223,7 @@ def register(app: typer.Typer) -> None:
         check_choice("engine", engine, ENGINES, owner="--engine")
         options = build_options(
             model=model,
+            model_kwargs=None if model_kwargs is None else parse_json_object(model_kwargs, "model-kwargs"),
             data=data,
             test_data=test_data,
             val_fraction=val_fraction,

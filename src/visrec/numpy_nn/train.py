@@ -183,7 +183,7 @@ def train(cfg: NumpyTrainConfig) -> Path:
                 s.progress.advance(iteration, s.running_loss)
 
         def record_epoch(r: dict) -> None:
-            rec = _history_record(r)
+            rec = {**_history_record(r), "elapsed_s": round(s.budget.elapsed, 3)}  # the run's clock, across resumes
             run.append_history(rec)
             if s.tb is not None:
                 s.tb.scalars(rec, step=rec["step"])
@@ -216,6 +216,7 @@ def train(cfg: NumpyTrainConfig) -> Path:
             solver.load_state(arrays, saved, source=str(run.path / "checkpoints" / "last"))
             kept = [_upgrade_record(h) for h in run.history()]
             run.rewrite_history([h for h in kept if h["step"] <= solver.iteration])
+            s.continue_budget(solver.iteration)
             s.step = solver.iteration
             if s.progress is not None:
                 s.progress.start_at(solver.iteration)

@@ -118,6 +118,7 @@ def train_rl(cfg: RLTrainConfig) -> dict:
                                      f"--algo {cfg.algo} on {cfg.env}. Resume with the run's own settings.")
             algo.load_state(tensors, meta)
             s.run.rewrite_history([r for r in s.run.history() if r["step"] <= algo.num_timesteps])
+            s.continue_budget(algo.num_timesteps)
         recent = [r["episode_return"] for r in s.run.history() if "episode_return" in r][-100:]
         state = {"next_eval": _next(algo.num_timesteps, cfg.eval_every),
                  "next_ckpt": _next(algo.num_timesteps, cfg.checkpoint_every), "solved_at": None}

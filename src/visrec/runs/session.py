@@ -24,7 +24,7 @@ from pathlib import Path
 
 from visrec.runs.progress import StepProgress
 from visrec.runs.rundir import RunDir
-from visrec.utils.errors import TrainingDiverged
+from visrec.utils.errors import ParameterError, TrainingDiverged
 
 __all__ = ["TrainSession", "InterruptFlag", "Budget", "check_finite"]
 
@@ -57,6 +57,10 @@ class Budget:
 
     def exhausted(self) -> bool:
         return self.minutes > 0 and self.fraction >= 1.0
+
+    def spend(self, seconds: float) -> None:
+        """Count ``seconds`` as already used (a resumed run continues its clock)."""
+        self.start -= max(0.0, float(seconds))
 
 
 class InterruptFlag:
@@ -112,6 +116,7 @@ class TrainSession:
         self.running_loss: float | None = None
         self.interrupt = InterruptFlag()
         self.budget = Budget(getattr(cfg, "max_minutes", 0.0))
+        self._budget_continued = False
         self.progress: StepProgress | None = None
         self.tb = None  # a runs.tensorboard.TensorBoardWriter when cfg.tensorboard: record() writes to it
 
@@ -157,6 +162,7 @@ class TrainSession:
     def steps(self, start: int = 0, total: int | None = None) -> Iterator[int]:
         """Yield step indices from ``start``; stop at ``total``, at the budget, or after a Ctrl-C."""
         total = self.total_steps if total is None else total
+        self.continue_budget(start)
         self.step = start
         if self.progress is not None:
             self.progress.start_at(start)
@@ -169,6 +175,23 @@ class TrainSession:
                 self.progress.advance(self.step, self.running_loss)
         if self.status == "running":
             self.status = "completed"
+
+    def continue_budget(self, step: int) -> None:
+        """On a resumed run, count the seconds its history recorded up to ``step`` (the checkpoint's) as
+        spent, so ``--max-minutes`` and the history's ``elapsed_s`` go on from where the run stopped instead
+        of starting over. Refuses a run whose budget is already spent. Called by :meth:`steps`; an engine with
+        its own loop calls it after loading its checkpoint. Only the first call counts."""
+        if not self.resumed or step <= 0 or self._budget_continued:
+            return
+        self._budget_continued = True
+        used = max((float(r.get("elapsed_s") or 0.0) for r in self.run.history() if r.get("step", 0) <= step),
+                   default=0.0)
+        if self.budget.minutes > 0 and used >= 60 * self.budget.minutes:
+            raise ParameterError(
+                f"--resume: the run already used its {self.budget.minutes:g}-minute budget (--max-minutes; "
+                f"{used / 60:.1f} minutes spent). Pass a larger --max-minutes to train on from where it stopped."
+            )
+        self.budget.spend(used)
 
     def should_stop(self) -> bool:
         """True (and the status says why) once Ctrl-C was pressed or the budget is spent."""
