@@ -187,9 +187,10 @@ class TrainSession:
         used = max((float(r.get("elapsed_s") or 0.0) for r in self.run.history() if r.get("step", 0) <= step),
                    default=0.0)
         if self.budget.minutes > 0 and used >= 60 * self.budget.minutes:
+            spent = f"{used / 60:.1f} minutes" if used >= 60 else f"{used:.1f} s"
             raise ParameterError(
                 f"--resume: the run already used its {self.budget.minutes:g}-minute budget (--max-minutes; "
-                f"{used / 60:.1f} minutes spent). Pass a larger --max-minutes to train on from where it stopped."
+                f"{spent} spent). Pass a larger --max-minutes to train on from where it stopped."
             )
         self.budget.spend(used)
 
