@@ -26,7 +26,7 @@ from visrec.runs.progress import StepProgress
 from visrec.runs.rundir import RunDir
 from visrec.utils.errors import ParameterError, TrainingDiverged
 
-__all__ = ["TrainSession", "InterruptFlag", "Budget", "check_finite"]
+__all__ = ["TrainSession", "InterruptFlag", "Budget", "check_finite", "check_budget_left"]
 
 
 def check_finite(name: str, value: float, step: int) -> float:
@@ -61,6 +61,17 @@ class Budget:
     def spend(self, seconds: float) -> None:
         """Count ``seconds`` as already used (a resumed run continues its clock)."""
         self.start -= max(0.0, float(seconds))
+
+
+def check_budget_left(minutes: float, used: float) -> None:
+    """Refuse, before any work, to resume a run that already spent its ``--max-minutes`` budget (``used``
+    seconds): it would stop after one step."""
+    if minutes > 0 and used >= 60 * minutes:
+        spent = f"{used / 60:.1f} minutes" if used >= 60 else f"{used:.1f} s"
+        raise ParameterError(
+            f"--resume: the run already used its {minutes:g}-minute budget (--max-minutes; {spent} spent). "
+            "Pass a larger --max-minutes to train on from where it stopped."
+        )
 
 
 class InterruptFlag:
@@ -186,12 +197,7 @@ class TrainSession:
         self._budget_continued = True
         used = max((float(r.get("elapsed_s") or 0.0) for r in self.run.history() if r.get("step", 0) <= step),
                    default=0.0)
-        if self.budget.minutes > 0 and used >= 60 * self.budget.minutes:
-            spent = f"{used / 60:.1f} minutes" if used >= 60 else f"{used:.1f} s"
-            raise ParameterError(
-                f"--resume: the run already used its {self.budget.minutes:g}-minute budget (--max-minutes; "
-                f"{spent} spent). Pass a larger --max-minutes to train on from where it stopped."
-            )
+        check_budget_left(self.budget.minutes, used)
         self.budget.spend(used)
 
     def should_stop(self) -> bool:

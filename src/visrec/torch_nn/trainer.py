@@ -22,7 +22,7 @@ from torch import nn
 
 from visrec.data.run_data import load_splits
 from visrec.runs import RunDir
-from visrec.runs.session import InterruptFlag
+from visrec.runs.session import InterruptFlag, check_budget_left
 from visrec.torch_nn import distributed as D
 from visrec.torch_nn.augment import BatchPipeline, pca_lighting_stats
 from visrec.torch_nn.checkpoint import load_checkpoint, restore_checkpoint
@@ -262,11 +262,7 @@ def _budget_used(cfg: TrainConfig, resume_meta: dict | None) -> float:
     Refuses, before any work, to resume a run whose budget is spent: it would stop after one step.
     """
     used = float((resume_meta or {}).get("budget_used_s") or 0.0)
-    if cfg.max_minutes > 0 and used >= 60 * cfg.max_minutes:
-        raise ParameterError(
-            f"--resume: the run already used its {cfg.max_minutes:g}-minute budget (--max-minutes; "
-            f"{used / 60:.1f} minutes spent). Pass a larger --max-minutes to train on from where it stopped."
-        )
+    check_budget_left(cfg.max_minutes, used)
     return used
 
 
