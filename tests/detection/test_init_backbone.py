@@ -69,3 +69,22 @@ def test_init_backbone_errors_name_the_flag(tmp_path):
     with pytest.raises(ParameterError, match="--init-backbone"):
         train(DetectConfig(data="shapes", num_images=4, out=str(tmp_path / "run"), init_backbone=str(lenet)))
     assert not (tmp_path / "run").exists()  # refused before a run folder was made
+
+
+def test_init_backbone_fills_a_resnet_fpn_body_from_a_resnet_classifier(tmp_path):
+    """The ResNet-FPN detectors' body is torchvision's ResNet minus avgpool/fc: a `visrec train --model
+    resnet50` run fills every one of its tensors, and the FPN and heads keep their own initialization."""
+    torch.manual_seed(1)
+    clf = create_model("resnet50", num_classes=10)
+    path = tmp_path / "resnet50.safetensors"
+    save_tensors(path, clf.state_dict())
+    det = create_detector("fasterrcnn_resnet50_fpn", num_classes=2)
+    before = {k: v.clone() for k, v in det.state_dict().items()}
+    report = init_backbone(det, str(path))
+    assert sorted(report["skipped"]) == ["fc.bias", "fc.weight"] and not report["missing"]
+    after, want = det.state_dict(), clf.state_dict()
+    body = {k for k in after if k.startswith("backbone.body.")}
+    assert body and all(torch.equal(after[k], want[k.removeprefix("backbone.body.")]) for k in body)
+    changed = {k for k in after if not torch.equal(after[k], before[k])}
+    convs = {k for k in body if after[k].dim() == 4}  # (BatchNorm starts at 1 / 0 in both models)
+    assert changed == convs and len(convs) == 53  # the pyramid, the RPN and the box head stay

@@ -115,3 +115,19 @@ def test_an_async_run_trains_and_loads_back_without_worker_processes(tmp_path, c
     assert algo.config.vec_env == "sync" and type(algo.env).__name__ == "SyncVectorEnv"
     code, out, _ = cli(capsys, "rl", "evaluate", tmp_path / "p", "--episodes", "2", "--json")
     assert code == 0 and json.loads(out)["episodes"] == 2
+
+
+def test_resume_goes_on_with_the_budget_clock(tmp_path):
+    """A resumed RL run counts the seconds its history recorded (TrainSession.continue_budget): a spent
+    --max-minutes is refused naming the flag; a larger one continues, and elapsed_s never goes back."""
+    from visrec.utils.errors import ParameterError
+
+    path = tmp_path / "r"
+    stopped = train_rl(_dqn_cfg(path, max_minutes=1e-9))  # the budget ends after the first episode
+    assert stopped["env_steps"] < 900 and stopped["status"].startswith("stopped at the")
+    with pytest.raises(ParameterError, match="already used its 1e-09-minute budget"):
+        train_rl(_dqn_cfg(path, max_minutes=1e-9).replace(resume=str(path), out=None))
+    resumed = train_rl(_dqn_cfg(path, max_minutes=10).replace(resume=str(path), out=None))
+    assert resumed["env_steps"] == 900
+    elapsed = [json.loads(x)["elapsed_s"] for x in (path / "history.jsonl").read_text().splitlines()]
+    assert elapsed == sorted(elapsed) and len(elapsed) > 1
