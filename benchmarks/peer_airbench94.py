@@ -129,18 +129,20 @@ def main(argv=None) -> float:
     if not args.airbench.is_file():
         _refuse(f"--airbench {args.airbench}: no such file; clone KellerJordan/cifar10-airbench and pass its "
                 "legacy/airbench94.py.")
+    parts = args.widths.split(",") if args.widths else []
+    if parts and (len(parts) != 3 or not all(x.strip().isdigit() and int(x) > 0 for x in parts)):
+        _refuse(f"--widths {args.widths}: expected three positive integers, e.g. --widths 32,64,128.")
+    widths = [int(x) for x in parts]
+    if args.epochs is not None and not args.epochs > 0:
+        _refuse(f"--epochs {args.epochs}: expected a positive number of epochs, e.g. --epochs 9.")
     header()
     torch.set_num_threads(args.threads)
     print(f"reference: float32 GEMM 2048^3 = {gemm_gflops():.0f} GFLOP/s in this process")
     peer = load_peer(args.airbench)
     hyp = peer["hyp"]
-    if args.widths:
-        parts = args.widths.split(",")
-        if len(parts) != 3 or not all(x.strip().isdigit() and int(x) > 0 for x in parts):
-            _refuse(f"--widths {args.widths}: expected three positive integers, e.g. --widths 32,64,128.")
-        w = [int(x) for x in parts]
-        hyp["net"]["widths"] = dict(zip(("block1", "block2", "block3"), w, strict=True))
-    if args.epochs:
+    if widths:
+        hyp["net"]["widths"] = dict(zip(("block1", "block2", "block3"), widths, strict=True))
+    if args.epochs is not None:
         hyp["opt"]["train_epochs"] = args.epochs
     digest = hashlib.sha256(args.airbench.read_bytes()).hexdigest()[:16]
     print(f"peer: {args.airbench} (sha256 {digest}) | threads {torch.get_num_threads()} | hyp {hyp}")
